@@ -1,0 +1,1 @@
+"""The `ringround` command line: organisers' and administrators' front-end."""

@@ -1,0 +1,109 @@
+"""`ringround db …`, `group …` and `organiser …`: setting a deployment up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot import composition
+from bot.cli.common import GroupOption, JsonFlag, print_json, run
+from config import Settings
+from rota.services import groups as group_service
+from rota.services.audit import CLI
+from rota.storage import repository
+from rota.storage.db import Database
+from rota.storage.migrate import current_revision, head_revision, upgrade
+
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+group_app = typer.Typer(help="Groups (PPGs); the first group is the default.", no_args_is_help=True)
+organiser_app = typer.Typer(help="Organisers of a group.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or bring it up to the latest schema (Alembic)."""
+
+    async def work(_config: Settings, db: Database) -> str | None:
+        await upgrade(db)
+        return await current_revision(db)
+
+    revision = run(work)
+    typer.echo(f"database is at revision {revision} (latest {head_revision()})")
+
+
+@group_app.command("create")
+def group_create(
+    name: Annotated[str, typer.Argument(help="The group's name, e.g. 'Riverside PPG'.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "Europe/London",
+) -> None:
+    """Create a group."""
+
+    async def work(_config: Settings, db: Database) -> str:
+        group = await group_service.create_group(
+            db, name, timezone=timezone, actor=CLI, now=composition.now()
+        )
+        return f"created group '{group.name}' (join code {group.code})"
+
+    typer.echo(run(work))
+
+
+@group_app.command("list")
+def group_list(as_json: JsonFlag = False) -> None:
+    """List groups with their settings."""
+
+    async def work(_config: Settings, db: Database) -> list[dict[str, str]]:
+        async with db.transaction() as session:
+            return [
+                {"name": g.name, **group_service.describe_settings(g)}
+                for g in await repository.groups(session)
+            ]
+
+    rows = run(work)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("no groups yet: `ringround group create NAME`")
+    for row in rows:
+        typer.echo(", ".join(f"{k}: {v}" for k, v in row.items()))
+
+
+@group_app.command("set")
+def group_set(
+    setting: Annotated[str, typer.Argument(help=f"One of: {', '.join(group_service.SETTINGS)}.")],
+    value: Annotated[str, typer.Argument(help="e.g. 20, 09:00-20:00, +441632960001")],
+    group: GroupOption = None,
+) -> None:
+    """Change a group setting, e.g. `call_minutes 20` or `quiet_hours 09:00-20:00`."""
+
+    async def work(config: Settings, db: Database) -> str:
+        changed = await group_service.set_setting(
+            db, group, setting, value, actor=CLI, now=composition.now(),
+            allow_fictional=config.allow_fictional_numbers,
+        )  # fmt: skip
+        shown = group_service.describe_settings(changed).get(setting, value)
+        return f"{changed.name}: {setting} = {shown}"
+
+    typer.echo(run(work))
+
+
+@organiser_app.command("add")
+def organiser_add(
+    telegram_id: Annotated[
+        int | None, typer.Option("--telegram-id", help="Their numeric Telegram user id.")
+    ] = None,
+    phone: Annotated[str | None, typer.Option(help="Their mobile, for SMS alerts.")] = None,
+    name: Annotated[str | None, typer.Option(help="How to address them.")] = None,
+    group: GroupOption = None,
+) -> None:
+    """Make someone an organiser of the group."""
+
+    async def work(config: Settings, db: Database) -> str:
+        await group_service.add_organiser(
+            db, group, telegram_id=telegram_id, phone=phone, name=name, actor=CLI,
+            now=composition.now(), allow_fictional=config.allow_fictional_numbers,
+        )  # fmt: skip
+        return "organiser added"
+
+    typer.echo(run(work))

@@ -1,0 +1,26 @@
+"""Entry point of the `ringround` command."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import admin, demo, people
+
+app = typer.Typer(
+    name="ringround",
+    help="Ringround: weekly befriending calls for Patient Participation Groups.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.group_app, name="group")
+app.add_typer(admin.organiser_app, name="organiser")
+app.add_typer(people.import_app, name="import")
+app.add_typer(people.patients_app, name="patients")
+app.add_typer(people.volunteers_app, name="volunteers")
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    app()

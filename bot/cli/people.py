@@ -1,0 +1,137 @@
+"""`ringround import …`, `patients list`, `volunteers list`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress
+
+from bot import composition
+from bot.cli.common import GroupOption, JsonFlag, fail, print_json, run
+from config import Settings
+from rota.imports.csvfile import MAX_BYTES, write_csv
+from rota.services import people
+from rota.services.audit import CLI
+from rota.services.importing import ImportResult, import_patients, import_volunteers
+from rota.storage.db import Database
+
+import_app = typer.Typer(
+    help="Import the at-risk list or volunteers from CSV.", no_args_is_help=True
+)
+patients_app = typer.Typer(help="The group's patients.", no_args_is_help=True)
+volunteers_app = typer.Typer(help="The group's volunteers.", no_args_is_help=True)
+
+FileArg = Annotated[Path, typer.Argument(help="A CSV file with a header row.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
+CsvFlag = Annotated[bool, typer.Option("--csv", help="CSV output (safe to open in Excel).")]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            fail(f"{path} is larger than {MAX_BYTES // 1024 // 1024} MiB; split it")
+        return path.read_bytes()
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror}")
+
+
+def _report(result: ImportResult, dry_run: bool) -> None:
+    if not result.ok:
+        typer.echo(f"nothing imported: {len(result.problems)} problem(s) in the file", err=True)
+        for problem in result.problems[:200]:
+            typer.echo(f"  {problem}", err=True)
+        if len(result.problems) > 200:
+            typer.echo(f"  … and {len(result.problems) - 200} more", err=True)
+        raise typer.Exit(1)
+    counts = result.counts()
+    verb = "would be" if dry_run else "were"
+    typer.echo(
+        f"{result.kind}: {counts['added']} {verb} added, {counts['updated']} {verb} updated, "
+        f"{counts['deactivated']} {verb} deactivated, {counts['unchanged']} unchanged"
+    )
+    if dry_run:
+        for label, keys in (("add", result.added), ("update", result.updated),
+                            ("deactivate", result.deactivated)):  # fmt: skip
+            if keys:
+                shown = ", ".join(keys[:20]) + (" …" if len(keys) > 20 else "")
+                typer.echo(f"  {label}: {shown}")
+        typer.echo("dry run: nothing was changed")
+
+
+def _import(kind: str, path: Path, dry_run: bool, group: str | None) -> None:
+    data = _read(path)
+    use_case = import_patients if kind == "patients" else import_volunteers
+
+    async def work(config: Settings, db: Database) -> ImportResult:
+        group_id = await people.group_id(db, group)
+        with Progress(transient=True, disable=len(data) < 200_000) as progress:
+            task = progress.add_task(f"checking {path.name}", total=None)
+            return await use_case(
+                db, group_id=group_id, data=data, actor=CLI, now=composition.now(),
+                dry_run=dry_run, allow_fictional=config.allow_fictional_numbers,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )  # fmt: skip
+
+    _report(run(work), dry_run)
+
+
+@import_app.command("patients")
+def import_patients_command(
+    file: FileArg, dry_run: DryRun = False, group: GroupOption = None
+) -> None:
+    """Import the practice's at-risk list; patients missing from it are deactivated."""
+    _import("patients", file, dry_run, group)
+
+
+@import_app.command("volunteers")
+def import_volunteers_command(
+    file: FileArg, dry_run: DryRun = False, group: GroupOption = None
+) -> None:
+    """Import volunteers; they are active at once."""
+    _import("volunteers", file, dry_run, group)
+
+
+def _listing(kind: str, group: str | None) -> list[dict[str, Any]]:
+    async def work(_config: Settings, db: Database) -> list[dict[str, Any]]:
+        lister = people.list_patients if kind == "patients" else people.list_volunteers
+        return await lister(db, group, actor=CLI, now=composition.now())
+
+    return run(work)
+
+
+def _print_table(rows: list[dict[str, Any]], as_csv: bool) -> None:
+    if not rows:
+        typer.echo("none yet")
+        return
+    header = list(rows[0])
+    if as_csv:
+        typer.echo(write_csv(header, [[_cell(r[k]) for k in header] for r in rows]), nl=False)
+        return
+    for row in rows:
+        typer.echo("  ".join(f"{k}={_cell(row[k])}" for k in header))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+@patients_app.command("list")
+def patients_list(
+    as_json: JsonFlag = False, as_csv: CsvFlag = False, group: GroupOption = None
+) -> None:
+    """List patients (recorded in the audit log)."""
+    rows = _listing("patients", group)
+    print_json(rows) if as_json else _print_table(rows, as_csv)
+
+
+@volunteers_app.command("list")
+def volunteers_list(
+    as_json: JsonFlag = False, as_csv: CsvFlag = False, group: GroupOption = None
+) -> None:
+    """List volunteers."""
+    rows = _listing("volunteers", group)
+    print_json(rows) if as_json else _print_table(rows, as_csv)

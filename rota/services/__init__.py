@@ -1,0 +1,1 @@
+"""Use-cases: one async function per verb, each one transaction, called by every front-end."""

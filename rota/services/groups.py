@@ -1,0 +1,175 @@
+"""Groups (PPGs), their settings and organisers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rota.phones import parse_phone
+from rota.services.audit import Actor, record
+from rota.storage import repository
+from rota.storage.db import Database
+from rota.storage.people import Group, Organiser
+from rota.storage.repository import Session
+from rota.windows import format_clock, parse_clock
+
+
+class GroupError(ValueError):
+    """A request about groups that cannot be met; the message is for a person."""
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise GroupError(f"'{name}' is not a time zone (e.g. Europe/London)") from None
+    return name
+
+
+def _join_code(name: str) -> str:
+    # Short, typeable in an SMS and valid in a Telegram deep link.
+    stem = re.sub(r"[^A-Z0-9]", "", name.upper())[:8] or "PPG"
+    return f"{stem}{secrets.randbelow(900) + 100}"
+
+
+async def create_group(
+    db: Database, name: str, *, timezone: str, actor: Actor, now: datetime
+) -> Group:
+    clean = name.strip()
+    if not clean or len(clean) > 120:
+        raise GroupError("a group needs a name of 1 to 120 characters")
+    check_timezone(timezone)
+    async with db.transaction() as session:
+        if await repository.group_by_name(session, clean):
+            raise GroupError(f"there is already a group called '{clean}'")
+        code = _join_code(clean)
+        while await repository.group_by_code(session, code):
+            code = _join_code(clean)
+        group = Group(name=clean, code=code, timezone=timezone, settings={})
+        session.add(group)
+        await session.flush()
+        record(session, actor, "group.create", at=now, group_id=group.id)
+    return group
+
+
+async def resolve_group(session: Session, name: str | None) -> Group:
+    """The named group, or the first (default) group when none is named."""
+    if name:
+        group = await repository.group_by_name(session, name)
+        if group is None:
+            raise GroupError(f"no group called '{name}' (see `ringround group list`)")
+        return group
+    found = await repository.groups(session)
+    if not found:
+        raise GroupError("there is no group yet: run `ringround group create NAME` first")
+    return found[0]
+
+
+def _quiet_hours(value: str) -> dict[str, Any]:
+    try:
+        start_text, end_text = value.split("-")
+        start, end = parse_clock(start_text), parse_clock(end_text)
+    except ValueError as error:
+        raise GroupError(f"quiet_hours should look like 09:00-20:00 ({error})") from None
+    if start >= end:
+        raise GroupError("quiet_hours: texts must start before they end, e.g. 09:00-20:00")
+    return {"quiet_start": start, "quiet_end": end}
+
+
+def _call_minutes(value: str) -> dict[str, Any]:
+    if not value.isdigit() or not 5 <= int(value) <= 120:
+        raise GroupError("call_minutes should be a whole number of minutes from 5 to 120")
+    return {"call_minutes": int(value)}
+
+
+def _phone_setting(column: str) -> Callable[[str, bool], dict[str, Any]]:
+    def parse(value: str, allow_fictional: bool) -> dict[str, Any]:
+        try:
+            return {column: parse_phone(value, allow_fictional=allow_fictional).e164}
+        except ValueError as error:
+            raise GroupError(f"{column}: {error}") from None
+
+    return parse
+
+
+SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
+    "call_minutes": lambda v, _f: _call_minutes(v),
+    "quiet_hours": lambda v, _f: _quiet_hours(v),
+    "timezone": lambda v, _f: {"timezone": check_timezone(v)},
+    "practice_contact": _phone_setting("practice_contact"),
+    "sms_number": _phone_setting("sms_number"),
+    "name": lambda v, _f: {"name": v.strip()},
+}
+
+
+async def set_setting(
+    db: Database,
+    group_name: str | None,
+    setting: str,
+    value: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    allow_fictional: bool = False,
+) -> Group:
+    parse = SETTINGS.get(setting)
+    if parse is None:
+        raise GroupError(f"unknown setting '{setting}'; settings are: {', '.join(SETTINGS)}")
+    changes = parse(value.strip(), allow_fictional)
+    async with db.transaction() as session:
+        group = await resolve_group(session, group_name)
+        for key, new in changes.items():
+            setattr(group, key, new)
+        record(session, actor, "group.set", at=now, group_id=group.id, detail={"setting": setting})
+    return group
+
+
+def describe_settings(group: Group) -> dict[str, str]:
+    return {
+        "timezone": group.timezone,
+        "quiet_hours": f"{format_clock(group.quiet_start)}-{format_clock(group.quiet_end)}",
+        "call_minutes": str(group.call_minutes),
+        "practice_contact": group.practice_contact or "-",
+        "sms_number": group.sms_number or "-",
+        "join_code": group.code,
+    }
+
+
+async def add_organiser(
+    db: Database,
+    group_name: str | None,
+    *,
+    telegram_id: int | None,
+    phone: str | None,
+    name: str | None,
+    actor: Actor,
+    now: datetime,
+    allow_fictional: bool = False,
+) -> Organiser:
+    if (telegram_id is None) == (phone is None):
+        raise GroupError("give exactly one of --telegram-id or --phone")
+    e164 = None
+    if phone is not None:
+        try:
+            e164 = parse_phone(phone, allow_fictional=allow_fictional).e164
+        except ValueError as error:
+            raise GroupError(str(error)) from None
+    async with db.transaction() as session:
+        group = await resolve_group(session, group_name)
+        for organiser in await repository.organisers(session, group.id):
+            if (telegram_id is not None and organiser.telegram_id == telegram_id) or (
+                e164 is not None and organiser.phone == e164
+            ):
+                raise GroupError("that person is already an organiser of this group")
+        organiser = Organiser(group_id=group.id, telegram_id=telegram_id, phone=e164, name=name)
+        session.add(organiser)
+        await session.flush()
+        record(
+            session, actor, "organiser.add", at=now, group_id=group.id,
+            subject=f"organiser:{organiser.id}",
+        )  # fmt: skip
+    return organiser

@@ -1,0 +1,172 @@
+"""Importing the at-risk list and volunteers: all rows valid, or nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rota.domain import VolunteerStatus
+from rota.imports.csvfile import CsvFileError, Problem
+from rota.imports.rows import ParsedFile, parse_patients, parse_volunteers
+from rota.services.audit import Actor, record
+from rota.storage import repository
+from rota.storage.db import Database
+from rota.storage.people import Patient, Volunteer
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or (dry run / bad rows) would do. Keys are refs or phones."""
+
+    kind: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "deactivated": len(self.deactivated),
+            "unchanged": self.unchanged,
+        }
+
+
+def _changes(record_: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if getattr(record_, k) != v}
+
+
+async def import_patients(
+    db: Database,
+    *,
+    group_id: int,
+    data: bytes,
+    actor: Actor,
+    now: datetime,
+    dry_run: bool = False,
+    allow_fictional: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportResult:
+    result = ImportResult("patients")
+    parsed = _parse_or_problems(parse_patients, data, allow_fictional, on_progress, result)
+    if parsed is None:
+        return result
+    async with db.transaction() as session:
+        existing = await repository.patients_by_ref(session, group_id)
+        for ref, fields in parsed.records.items():
+            patient = existing.get(ref)
+            if patient is None:
+                result.added.append(ref)
+                if not dry_run:
+                    session.add(Patient(group_id=group_id, **fields))
+                continue
+            changes = _changes(patient, fields)
+            if not patient.active:
+                changes |= {"active": True, "deactivated_at": None}
+            if changes:
+                result.updated.append(ref)
+                if not dry_run:
+                    for key, value in changes.items():
+                        setattr(patient, key, value)
+            else:
+                result.unchanged += 1
+        for ref, patient in existing.items():
+            # Someone no longer on the practice's list stops being called; their history stays.
+            if patient.active and ref not in parsed.records:
+                result.deactivated.append(ref)
+                if not dry_run:
+                    patient.active = False
+                    patient.deactivated_at = now
+        if not dry_run:
+            record(
+                session, actor, "import.patients", at=now, group_id=group_id, detail=result.counts()
+            )
+            result.applied = True
+    return result
+
+
+async def import_volunteers(
+    db: Database,
+    *,
+    group_id: int,
+    data: bytes,
+    actor: Actor,
+    now: datetime,
+    dry_run: bool = False,
+    allow_fictional: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportResult:
+    """Imported volunteers are active at once: the organiser vouches for them.
+
+    Volunteers missing from the file are left alone: others sign up through the bot.
+    """
+    result = ImportResult("volunteers")
+    parsed = _parse_or_problems(parse_volunteers, data, allow_fictional, on_progress, result)
+    if parsed is None:
+        return result
+    async with db.transaction() as session:
+        existing = await repository.volunteers_by_phone(session, group_id)
+        for phone, fields in parsed.records.items():
+            volunteer = existing.get(phone)
+            if volunteer is None:
+                result.added.append(phone)
+                if not dry_run:
+                    session.add(
+                        Volunteer(
+                            group_id=group_id,
+                            status=VolunteerStatus.ACTIVE,
+                            approved_at=now,
+                            **fields,
+                        )
+                    )
+                continue
+            changes = _changes(volunteer, fields)
+            if volunteer.status == VolunteerStatus.PENDING:
+                changes |= {"status": VolunteerStatus.ACTIVE, "approved_at": now}
+            if changes:
+                result.updated.append(phone)
+                if not dry_run:
+                    for key, value in changes.items():
+                        setattr(volunteer, key, value)
+            else:
+                result.unchanged += 1
+        if not dry_run:
+            record(
+                session,
+                actor,
+                "import.volunteers",
+                at=now,
+                group_id=group_id,
+                detail=result.counts(),
+            )
+            result.applied = True
+    return result
+
+
+def _parse_or_problems(
+    parse: Callable[..., ParsedFile],
+    data: bytes,
+    allow_fictional: bool,
+    on_progress: Progress | None,
+    result: ImportResult,
+) -> ParsedFile | None:
+    try:
+        parsed = parse(data, allow_fictional=allow_fictional, on_progress=on_progress)
+    except CsvFileError as error:
+        result.problems = error.problems
+        return None
+    if parsed.problems:
+        result.problems = parsed.problems
+        return None
+    return parsed

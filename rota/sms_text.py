@@ -1,0 +1,101 @@
+"""SMS length and encoding: how many segments (and so how much money) a text costs.
+
+Pure functions, no I/O. A text is sent as GSM-7 when every character is in the GSM 03.38 default
+alphabet (basic table, plus the extension table whose characters take an escape septet and so count
+twice); otherwise the whole message falls back to UCS-2 (UTF-16 code units), which cuts the
+capacity of a segment by more than half. One emoji or curly quote is enough to cause that.
+
+Concatenated (multipart) messages lose room to the user data header: 153 septets or 67 UTF-16
+units per segment instead of 160 / 70. Handsets and Twilio never split an escape sequence or a
+surrogate pair across two segments, so segments are counted by packing whole characters rather
+than by dividing the total; a text ending in '€' or emoji can need one more segment than the
+naive division says.
+
+Twilio's optional "Smart Encoding" may replace some Unicode look-alikes (curly quotes, long
+dashes) by GSM characters; we don't assume it, so our count is an upper bound in that case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Encoding = Literal["GSM-7", "UCS-2"]
+
+# GSM 03.38 basic character set, in code order 0x00-0x7F. 0x1B (the escape to the extension
+# table) is not a character of its own, so it is left out here.
+_GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅå"
+    "Δ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
+    " !\"#¤%&'()*+,-./"
+    "0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# Extension table: sent as ESC + code, i.e. two septets each. \f is the form feed (page break).
+_GSM_EXTENDED = frozenset("\f^{}\\[~]|€")
+
+GSM_SINGLE = 160
+GSM_MULTI = 153
+UCS2_SINGLE = 70
+UCS2_MULTI = 67
+
+
+@dataclass(frozen=True)
+class SmsSize:
+    encoding: Encoding
+    units: int  # septets for GSM-7, UTF-16 code units for UCS-2
+    segments: int  # 0 for an empty text: there is nothing to send
+    chars: int  # Unicode code points
+
+
+def is_gsm7(text: str) -> bool:
+    """True when every character can be sent in the GSM 03.38 alphabet (with extensions)."""
+    return all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in text)
+
+
+def _gsm_cost(ch: str) -> int:
+    return 2 if ch in _GSM_EXTENDED else 1
+
+
+def _ucs2_cost(ch: str) -> int:
+    # Characters outside the Basic Multilingual Plane need a UTF-16 surrogate pair.
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def _pack(costs: list[int], per_segment: int) -> int:
+    """Segments needed when each character must sit wholly inside one segment."""
+    segments, used = 1, 0
+    for cost in costs:
+        if used + cost > per_segment:
+            segments += 1
+            used = 0
+        used += cost
+    return segments
+
+
+def measure(text: str) -> SmsSize:
+    """Encoding, size in units and segment count of `text` as one SMS."""
+    if is_gsm7(text):
+        encoding: Encoding = "GSM-7"
+        costs = [_gsm_cost(ch) for ch in text]
+        single, multi = GSM_SINGLE, GSM_MULTI
+    else:
+        encoding = "UCS-2"
+        costs = [_ucs2_cost(ch) for ch in text]
+        single, multi = UCS2_SINGLE, UCS2_MULTI
+    units = sum(costs)
+    if units == 0:
+        segments = 0
+    elif units <= single:
+        segments = 1
+    else:
+        segments = _pack(costs, multi)
+    return SmsSize(encoding=encoding, units=units, segments=segments, chars=len(text))
+
+
+def fits(text: str, max_segments: int) -> bool:
+    """True when `text` can be sent in at most `max_segments` segments."""
+    if max_segments < 1:
+        raise ValueError("max_segments must be at least 1")
+    return measure(text).segments <= max_segments

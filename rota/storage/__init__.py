@@ -1,0 +1,28 @@
+"""Storage: SQLAlchemy tables, the database engine and repositories.
+
+The only part of `rota/` that imports SQLAlchemy.
+"""
+
+from rota.storage.base import Base
+from rota.storage.messages import AuditEvent, Escalation, InboundMessage, OutboxMessage
+from rota.storage.people import Erasure, Group, Organiser, Patient, Volunteer
+from rota.storage.rotas import Call, Outcome, Rota, SessionTemplate, ZoomInvite, ZoomSession
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Call",
+    "Erasure",
+    "Escalation",
+    "Group",
+    "InboundMessage",
+    "Organiser",
+    "OutboxMessage",
+    "Outcome",
+    "Patient",
+    "Rota",
+    "SessionTemplate",
+    "Volunteer",
+    "ZoomInvite",
+    "ZoomSession",
+]

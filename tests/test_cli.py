@@ -1,0 +1,117 @@
+"""The `ringround` command line, driven as a user would, on a throwaway SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from tests.conftest import SAMPLE
+
+
+@pytest.fixture
+def ringround(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RINGROUND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("RINGROUND_ALLOW_FICTIONAL_NUMBERS", "true")
+    runner = CliRunner()
+
+    def invoke(*args: str, ok: bool = True):
+        result = runner.invoke(app, list(args))
+        if ok:
+            assert result.exit_code == 0, (result.output, result.stderr)
+        return result
+
+    invoke("db", "upgrade")
+    invoke("group", "create", "Riverside PPG")
+    return invoke
+
+
+def test_patients_list_json_after_importing_the_bundled_sample(ringround):
+    ringround("import", "patients", str(SAMPLE / "patients.csv"))
+    rows = json.loads(ringround("patients", "list", "--json").stdout)
+    assert len(rows) == 40
+    keys = {
+        "ref",
+        "name",
+        "phone",
+        "risk",
+        "calls_per_week",
+        "textable",
+        "language",
+        "zoom",
+        "active",
+    }
+    assert all(keys <= set(row) for row in rows)
+    assert all(row["phone"].startswith("+44") and row["phone"][1:].isdigit() for row in rows)
+    landlines = [r for r in rows if r["phone"].startswith("+441632")]
+    assert landlines and not any(r["textable"] for r in landlines)
+    assert any(r["textable"] for r in rows)
+
+
+def test_volunteers_list_json_has_the_documented_shape(ringround):
+    ringround("import", "volunteers", str(SAMPLE / "volunteers.csv"))
+    rows = json.loads(ringround("volunteers", "list", "--json").stdout)
+    assert {r["status"] for r in rows} == {"active"}
+    keys = {
+        "name",
+        "phone",
+        "channel",
+        "status",
+        "max_calls",
+        "languages",
+        "zoom_host",
+        "telegram_linked",
+    }
+    assert all(keys <= set(r) for r in rows)
+
+
+def test_a_dry_run_prints_what_would_change_and_changes_nothing(ringround):
+    out = ringround("import", "patients", str(SAMPLE / "patients.csv"), "--dry-run").stdout
+    assert "40 would be added" in out and "nothing was changed" in out
+    assert json.loads(ringround("patients", "list", "--json").stdout) == []
+
+
+def test_a_bad_file_exits_non_zero_with_row_numbers_on_stderr(ringround, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ref,name,phone,risk\nP1,Ann,07700 900001,high\nP2,Bob,nonsense,high\n")
+    result = ringround("import", "patients", str(bad), ok=False)
+    assert result.exit_code == 1
+    assert "row 3: phone" in result.stderr and "nothing imported" in result.stderr
+
+
+def test_csv_export_neutralises_formula_injection(ringround, tmp_path):
+    evil = tmp_path / "evil.csv"
+    evil.write_text('ref,name,phone,risk\n"=HYPERLINK(""http://x"")",@SUM(A1),07700 900001,high\n')
+    ringround("import", "patients", str(evil))
+    out = ringround("patients", "list", "--csv").stdout
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
+    assert rows[1][1] == "'@SUM(A1)"
+    assert all(not cell or cell[0] not in "=+-@" for row in rows for cell in row)
+
+
+def test_an_unknown_group_is_a_clear_error(ringround):
+    result = ringround("patients", "list", "--group", "Nowhere", ok=False)
+    assert result.exit_code == 1 and "no group called 'Nowhere'" in result.stderr
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_every_command_has_help(ringround):
+    import typer.main
+
+    root = typer.main.get_command(app)
+    for path in _commands(root):
+        result = ringround(*path, "--help")
+        assert "Usage" in result.stdout, path
