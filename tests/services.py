@@ -7,6 +7,7 @@ RINGROUND_REQUIRE_SERVICES=1) a missing service fails the run instead.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -37,3 +38,10 @@ def postgres_unavailable_reason() -> str | None:
             return None
     except Exception as error:  # any failure means: no usable server here
         return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error.__class__.__name__}"
+
+
+# ../shared beside the checkout holds the third-party API descriptions (specs/README.md).
+SHARED = Path(
+    os.environ.get("RINGROUND_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared")
+)
+SPECS = SHARED / "specs"

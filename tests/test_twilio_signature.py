@@ -6,15 +6,15 @@ import base64
 import hashlib
 import hmac
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.datastructures import FormData
 
 from bot.twilio_signature import is_valid_twilio_request, public_url
+from tests.services import SPECS
 
-VECTORS_FILE = Path("/work/shared/specs/twilio/signature-vectors.json")
+VECTORS_FILE = SPECS / "twilio" / "signature-vectors.json"
 VECTORS: dict[str, Any] = json.loads(VECTORS_FILE.read_text())
 TOKEN: str = VECTORS["auth_token"]
 PUBLIC_BASE = "https://ringround.example.org"

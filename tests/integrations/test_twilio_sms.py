@@ -10,7 +10,6 @@ import re
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,9 +20,10 @@ from twilio.http.response import Response
 
 from integrations.twilio_sms import TwilioAiohttpClient, TwilioSmsChannel, map_twilio_error
 from rota.ports import Channel, Outgoing, SendFailed
+from tests.services import SPECS
 from tests.support.prism import start_prism
 
-SPEC = Path("/work/shared/specs/twilio/twilio_api_v2010.json")
+SPEC = SPECS / "twilio" / "twilio_api_v2010.json"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 SERVICE_SID = "MG" + "fedcba9876543210" * 2
 FROM = "+441632960001"
