@@ -20,6 +20,8 @@ from rota.storage.migrate import upgrade
 from tests.services import POSTGRES_ADMIN_URL, postgres_unavailable_reason, unavailable
 
 os.environ.pop("RINGROUND_DATABASE_URL", None)  # never let a developer's setting leak in
+# PTB 22 warns (an error here) unless retry_after is a timedelta; production sets it too.
+os.environ["PTB_TIMEDELTA"] = "true"
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SAMPLE = SAMPLE_DIR
