@@ -58,3 +58,66 @@ class Channel(Protocol):
     name: str
 
     async def send(self, message: Outgoing) -> Sent: ...
+
+
+# --- Online group sessions (Zoom or a fixed link) ------------------------------------------------
+
+# Imported here rather than at the top because this section was appended to a shared file.
+from datetime import datetime  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting as the rota publishes it: the link patients use and its passcode, if any."""
+
+    meeting_id: str | None  # provider id (Zoom's int64 as text); None for a fixed organiser link
+    join_url: str
+    passcode: str | None = None
+
+
+class MeetingsUnavailable(Exception):
+    """The meeting provider could not do it now; the caller shows "link pending" and retries.
+
+    A meeting failure must never block publishing the call rota. `permanent` means retrying the
+    same request will not help (bad credentials, a rejected field, a meeting Zoom no longer has);
+    `retry_after` (seconds) is set when the provider said when to come back.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+        self.status = status
+
+
+class Meetings(Protocol):
+    """Creates and maintains online meetings; raises MeetingsUnavailable. Concurrency-safe."""
+
+    async def create_meeting(
+        self,
+        *,
+        topic: str,
+        start: datetime,
+        duration_minutes: int,
+        timezone: str,
+        host_user: str = "me",
+    ) -> Meeting: ...
+
+    async def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        topic: str | None = None,
+        start: datetime | None = None,
+        duration_minutes: int | None = None,
+    ) -> None: ...
+
+    async def delete_meeting(self, meeting_id: str) -> None: ...
