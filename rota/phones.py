@@ -19,13 +19,15 @@ from rota.domain import PhoneKind
 _FICTIONAL = (
     (re.compile(r"^7700900\d{3}$"), PhoneKind.MOBILE),
     (re.compile(r"^1632960\d{3}$"), PhoneKind.LANDLINE),
-    (re.compile(r"^(113|114|115|116|117|118|121|131|141|151|161|191)4960\d{3}$"),
-     PhoneKind.LANDLINE),
+    (
+        re.compile(r"^(113|114|115|116|117|118|121|131|141|151|161|191)4960\d{3}$"),
+        PhoneKind.LANDLINE,
+    ),
     (re.compile(r"^20794600\d{2}$|^2079460\d{3}$"), PhoneKind.LANDLINE),
     (re.compile(r"^28961800\d{2}|^2896180\d{3}$"), PhoneKind.LANDLINE),
     (re.compile(r"^2920180\d{3}$"), PhoneKind.LANDLINE),
     (re.compile(r"^8081570\d{3}$|^9098790\d{3}$|^3069990\d{3}$"), PhoneKind.OTHER),
-)  # fmt: skip
+)
 
 _MOBILE_TYPES = {PhoneNumberType.MOBILE}
 _LANDLINE_TYPES = {PhoneNumberType.FIXED_LINE}

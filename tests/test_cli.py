@@ -115,3 +115,25 @@ def test_every_command_has_help(ringround):
     for path in _commands(root):
         result = ringround(*path, "--help")
         assert "Usage" in result.stdout, path
+
+
+def test_the_weekly_rota_routine_from_the_command_line(ringround, tmp_path):
+    ringround("import", "volunteers", str(SAMPLE / "volunteers.csv"))
+    ringround("import", "patients", str(SAMPLE / "patients.csv"))
+    ringround("sessions", "add", "Wed 10:30-11:30", "--capacity", "6")
+    assert json.loads(ringround("sessions", "list", "--json").stdout)[0]["capacity"] == 6
+    built = json.loads(ringround("rota", "build", "--week", "2026-W49", "--json").stdout)
+    assert built["status"] == "draft" and built["calls"]
+    assert "published 2026-W49" in ringround("rota", "publish", "--week", "2026-W49").stdout
+    shown = json.loads(ringround("rota", "show", "--week", "2026-W49", "--json").stdout)
+    assert shown["status"] == "published" and shown["calls"] == built["calls"]
+    assert ringround("rota", "show", "--week", "2026-W49", "--csv").stdout.startswith("code,day,")
+    ics = ringround("rota", "show", "--week", "2026-W49", "--ics", "07700 900010").stdout
+    assert ics.startswith("BEGIN:VCALENDAR")
+    page = tmp_path / "rota.html"
+    ringround("rota", "show", "--week", "2026-W49", "--html", str(page))
+    assert "2026-W49" in page.read_text()
+    again = ringround("rota", "build", "--week", "2026-W49", ok=False)
+    assert again.exit_code == 1 and "already published" in again.stderr
+    bad = ringround("rota", "build", "--week", "2026-W60", ok=False)
+    assert bad.exit_code == 1 and "has no week 60" in bad.stderr

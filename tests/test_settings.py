@@ -52,8 +52,13 @@ def test_invalid_configuration_stops_the_program_with_status_2_and_no_traceback(
     env = {"RINGROUND_TELEGRAM__WEBHOOK_SECRET": "bad secret topsecret", "PATH": "/usr/bin"}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "group", "list"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "configuration error: RINGROUND_TELEGRAM__WEBHOOK_SECRET: "

@@ -79,9 +79,14 @@ def group_set(
 
     async def work(config: Settings, db: Database) -> str:
         changed = await group_service.set_setting(
-            db, group, setting, value, actor=CLI, now=composition.now(),
+            db,
+            group,
+            setting,
+            value,
+            actor=CLI,
+            now=composition.now(),
             allow_fictional=config.allow_fictional_numbers,
-        )  # fmt: skip
+        )
         shown = group_service.describe_settings(changed).get(setting, value)
         return f"{changed.name}: {setting} = {shown}"
 
@@ -101,9 +106,15 @@ def organiser_add(
 
     async def work(config: Settings, db: Database) -> str:
         await group_service.add_organiser(
-            db, group, telegram_id=telegram_id, phone=phone, name=name, actor=CLI,
-            now=composition.now(), allow_fictional=config.allow_fictional_numbers,
-        )  # fmt: skip
+            db,
+            group,
+            telegram_id=telegram_id,
+            phone=phone,
+            name=name,
+            actor=CLI,
+            now=composition.now(),
+            allow_fictional=config.allow_fictional_numbers,
+        )
         return "organiser added"
 
     typer.echo(run(work))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import admin, demo, people
+from bot.cli import admin, demo, people, report, rota
 
 app = typer.Typer(
     name="ringround",
@@ -19,6 +19,9 @@ app.add_typer(admin.organiser_app, name="organiser")
 app.add_typer(people.import_app, name="import")
 app.add_typer(people.patients_app, name="patients")
 app.add_typer(people.volunteers_app, name="volunteers")
+app.add_typer(rota.rota_app, name="rota")
+app.add_typer(rota.sessions_app, name="sessions")
+app.command("report")(report.report)
 app.command("demo")(demo.demo)
 
 

@@ -52,8 +52,11 @@ def _report(result: ImportResult, dry_run: bool) -> None:
         f"{counts['deactivated']} {verb} deactivated, {counts['unchanged']} unchanged"
     )
     if dry_run:
-        for label, keys in (("add", result.added), ("update", result.updated),
-                            ("deactivate", result.deactivated)):  # fmt: skip
+        for label, keys in (
+            ("add", result.added),
+            ("update", result.updated),
+            ("deactivate", result.deactivated),
+        ):
             if keys:
                 shown = ", ".join(keys[:20]) + (" …" if len(keys) > 20 else "")
                 typer.echo(f"  {label}: {shown}")
@@ -69,10 +72,15 @@ def _import(kind: str, path: Path, dry_run: bool, group: str | None) -> None:
         with Progress(transient=True, disable=len(data) < 200_000) as progress:
             task = progress.add_task(f"checking {path.name}", total=None)
             return await use_case(
-                db, group_id=group_id, data=data, actor=CLI, now=composition.now(),
-                dry_run=dry_run, allow_fictional=config.allow_fictional_numbers,
+                db,
+                group_id=group_id,
+                data=data,
+                actor=CLI,
+                now=composition.now(),
+                dry_run=dry_run,
+                allow_fictional=config.allow_fictional_numbers,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )  # fmt: skip
+            )
 
     _report(run(work), dry_run)
 

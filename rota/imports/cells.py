@@ -88,9 +88,12 @@ def phone(column: str, value: str, *, allow_fictional: bool) -> Phone:
 
 def phones(column: str, value: str, *, allow_fictional: bool) -> list[str]:
     return sorted(
-        {phone(column, p, allow_fictional=allow_fictional).e164 for p in value.split(";")
-         if p.strip()}
-    )  # fmt: skip
+        {
+            phone(column, p, allow_fictional=allow_fictional).e164
+            for p in value.split(";")
+            if p.strip()
+        }
+    )
 
 
 def language(column: str, value: str) -> str:

@@ -59,9 +59,13 @@ def read_csv(
 ) -> CsvRows:
     if len(data) > max_bytes:
         raise CsvFileError(
-            [Problem(None, f"the file is {len(data) // 1024} KiB; the limit is "
-                           f"{max_bytes // 1024} KiB")]
-        )  # fmt: skip
+            [
+                Problem(
+                    None,
+                    f"the file is {len(data) // 1024} KiB; the limit is {max_bytes // 1024} KiB",
+                )
+            ]
+        )
     text = decode(data)
     if not text.strip():
         raise CsvFileError([Problem(None, "the file is empty")])
@@ -110,9 +114,12 @@ def _check_header(columns: list[str], allowed: tuple[str, ...], required: tuple[
     unknown = [c for c in columns if c not in allowed]
     if unknown:
         problems.append(
-            Problem(1, f"unknown column(s) {', '.join(repr(c) for c in unknown)}; "
-                       f"the columns are: {', '.join(allowed)}")
-        )  # fmt: skip
+            Problem(
+                1,
+                f"unknown column(s) {', '.join(repr(c) for c in unknown)}; "
+                f"the columns are: {', '.join(allowed)}",
+            )
+        )
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
         problems.append(Problem(1, f"column(s) {', '.join(duplicated)} appear more than once"))

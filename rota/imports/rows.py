@@ -11,13 +11,28 @@ from rota.imports import cells
 from rota.imports.csvfile import Problem, read_csv
 
 PATIENT_COLUMNS = (
-    "ref", "name", "phone", "risk", "calls_per_week", "call_windows", "language", "zoom",
-    "notes", "sms_consent", "never_pair_with",
-)  # fmt: skip
+    "ref",
+    "name",
+    "phone",
+    "risk",
+    "calls_per_week",
+    "call_windows",
+    "language",
+    "zoom",
+    "notes",
+    "sms_consent",
+    "never_pair_with",
+)
 PATIENT_REQUIRED = ("ref", "name", "phone", "risk")
 VOLUNTEER_COLUMNS = (
-    "name", "phone", "channel", "availability", "max_calls", "languages", "zoom_host",
-)  # fmt: skip
+    "name",
+    "phone",
+    "channel",
+    "availability",
+    "max_calls",
+    "languages",
+    "zoom_host",
+)
 VOLUNTEER_REQUIRED = ("name", "phone")
 
 

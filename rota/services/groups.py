@@ -169,7 +169,11 @@ async def add_organiser(
         session.add(organiser)
         await session.flush()
         record(
-            session, actor, "organiser.add", at=now, group_id=group.id,
+            session,
+            actor,
+            "organiser.add",
+            at=now,
+            group_id=group.id,
             subject=f"organiser:{organiser.id}",
-        )  # fmt: skip
+        )
     return organiser

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rota.domain import VolunteerStatus
 from rota.storage.messages import AuditEvent
 from rota.storage.people import Group, Organiser, Patient, Volunteer
 
@@ -72,3 +73,54 @@ async def audit_events(
     if action is not None:
         query = query.where(AuditEvent.action.startswith(action))
     return (await session.scalars(query)).all()
+
+
+async def organisers_with_telegram(session: Session, telegram_id: int) -> Sequence[Organiser]:
+    query = select(Organiser).where(Organiser.telegram_id == telegram_id).order_by(Organiser.id)
+    return (await session.scalars(query)).all()
+
+
+async def volunteers_with_telegram(session: Session, telegram_id: int) -> Sequence[Volunteer]:
+    query = (
+        select(Volunteer)
+        .where(Volunteer.telegram_id == telegram_id, Volunteer.status != VolunteerStatus.LEFT)
+        .order_by(Volunteer.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def group_by_sms_number(session: Session, number: str) -> Group | None:
+    found: Group | None = await session.scalar(select(Group).where(Group.sms_number == number))
+    return found
+
+
+async def people_with_phone(
+    session: Session, group_id: int, phone: str
+) -> tuple[Sequence[Organiser], Sequence[Volunteer], Sequence[Patient]]:
+    organisers_ = (
+        await session.scalars(
+            select(Organiser).where(Organiser.group_id == group_id, Organiser.phone == phone)
+        )
+    ).all()
+    volunteers_ = (
+        await session.scalars(
+            select(Volunteer).where(
+                Volunteer.group_id == group_id,
+                Volunteer.phone == phone,
+                Volunteer.status != VolunteerStatus.LEFT,
+            )
+        )
+    ).all()
+    patients_ = (
+        await session.scalars(
+            select(Patient).where(Patient.group_id == group_id, Patient.phone == phone)
+        )
+    ).all()
+    return organisers_, volunteers_, patients_
+
+
+async def volunteer_by_invite(session: Session, token_hash: str) -> Volunteer | None:
+    found: Volunteer | None = await session.scalar(
+        select(Volunteer).where(Volunteer.invite_token_hash == token_hash)
+    )
+    return found

@@ -39,8 +39,16 @@ async def test_a_telegram_id_above_two_to_the_32_is_kept_exactly(db):
     group_id = await add_group(db)
     big = 2**32 + 123_456_789_012
     async with db.transaction() as session:
-        session.add(Volunteer(group_id=group_id, name="Ann", phone="+447700900001",
-                              channel=ChannelKind.TELEGRAM, telegram_id=big, telegram_chat_id=big))  # fmt: skip
+        session.add(
+            Volunteer(
+                group_id=group_id,
+                name="Ann",
+                phone="+447700900001",
+                channel=ChannelKind.TELEGRAM,
+                telegram_id=big,
+                telegram_chat_id=big,
+            )
+        )
     async with db.transaction() as session:
         ann = await session.scalar(select(Volunteer))
     assert ann.telegram_id == big and ann.status == VolunteerStatus.PENDING

@@ -1,0 +1,1 @@
+"""Rota exports: CSV for spreadsheets, iCalendar per volunteer, printable HTML."""

@@ -1,0 +1,62 @@
+"""Queueing a message in the same transaction as the change that causes it (the outbox).
+
+If the use-case rolls back, the message was never queued; if it commits, the dispatcher
+will send it. The key makes queueing idempotent, so a retried use-case or a re-run job
+cannot queue the same logical message twice ("reminder:call:42:evening").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rota.domain import MessageStatus, RecipientKind
+from rota.outbox import store
+from rota.storage.repository import Session
+
+MAX_KEY = 160
+MAX_ADDRESS = 32
+
+
+async def queue_message(
+    session: Session,
+    *,
+    key: str,
+    group_id: int | None,
+    channel: str,
+    recipient_kind: RecipientKind,
+    recipient_id: int | None,
+    address: str,
+    body: str,
+    now: datetime,
+    buttons: Sequence[Sequence[tuple[str, str]]] = (),
+    patient_facing: bool = False,
+    not_before: datetime | None = None,
+) -> bool:
+    """Add the message to the caller's transaction; False when its key was already queued."""
+    if not key or len(key) > MAX_KEY:
+        raise ValueError(f"a message key needs 1 to {MAX_KEY} characters")
+    if not address or len(address) > MAX_ADDRESS:
+        raise ValueError("a message needs an address (chat id or E.164 phone)")
+    if now.tzinfo is None or (not_before is not None and not_before.tzinfo is None):
+        raise ValueError("times must be aware instants")
+    to_patient = patient_facing or recipient_kind == RecipientKind.PATIENT
+    if to_patient and recipient_id is None:
+        # Consent, opt-out and landline are re-checked on the patient record at send time.
+        raise ValueError("a patient-facing message needs the patient's id")
+    values = {
+        "key": key,
+        "group_id": group_id,
+        "channel": channel,
+        "recipient_kind": RecipientKind(recipient_kind),
+        "recipient_id": recipient_id,
+        "address": address,
+        "body": body,
+        "buttons": [[[label, data] for label, data in row] for row in buttons],
+        "patient_facing": to_patient,
+        "status": MessageStatus.QUEUED,
+        "not_before": not_before or now,
+        "attempts": 0,
+        "created_at": now,
+    }
+    return await store.insert_message(session, values)

@@ -1,0 +1,110 @@
+"""Plan a week: build the network, solve it, and turn the answer into a rota.
+
+Min-cost flow solves every size in one go. When its answer happens to keep every
+patient's calls two days apart it is optimal outright; otherwise small weeks go to
+CP-SAT, which handles that rule exactly, and large ones keep the repaired flow answer
+with its gap to the flow's bound.
+"""
+
+from __future__ import annotations
+
+from time import perf_counter
+
+from rota.planner.calls import draft_calls, finish_calls
+from rota.planner.exact import choose_days
+from rota.planner.flow import solve_flow, solve_on_days
+from rota.planner.model import HeldCall, Plan, PlannedSession, PlanRequest
+from rota.planner.network import build_network
+from rota.planner.reasons import explain
+from rota.planner.routes import Routes, relative_gap
+from rota.planner.summary import summarise
+from rota.planner.week import Week, build_week
+from rota.planner.zoom import invite_patients
+from rota.windows import WeeklyWindow, week_monday
+
+# Above this many arcs CP-SAT no longer proves optimality within seconds (measured with
+# benchmarks/plan.py); the flow answer is then kept and its gap reported.
+EXACT_ARC_LIMIT = 15_000
+
+
+def plan_week(request: PlanRequest) -> Plan:
+    """The best rota for the week; the same input always gives the same plan."""
+    return _plan(request, ())
+
+
+def replan_week(request: PlanRequest, held: list[HeldCall]) -> tuple[Plan, int]:
+    """Re-plan around calls volunteers already hold; returns the plan and how many calls
+    changed hands, i.e. were given to a volunteer now (everything not held is re-planned).
+
+    Calls held by a volunteer who is no longer offering (left or paused) are released.
+    """
+    offering = {v.id for v in request.volunteers if not v.paused}
+    keep = [call for call in held if call.volunteer_id in offering]
+    plan = _plan(request, keep)
+    changed = sum(1 for c in plan.calls if not c.held and c.volunteer_id is not None)
+    return plan, changed
+
+
+def _plan(request: PlanRequest, held: list[HeldCall] | tuple[HeldCall, ...]) -> Plan:
+    started = perf_counter()
+    week = build_week(request, held)
+    net = build_network(week)
+    built = perf_counter()
+    _, flow = solve_flow(net)
+    stats = {
+        "arcs": float(len(net.tails)),
+        "nodes": float(net.nodes),
+        "build_s": built - started,
+        "relaxation_clashes": float(flow.clashes_in_relaxation),
+    }
+    routes, status, gap = flow.routes, "OPTIMAL", 0.0
+    if flow.clashes_in_relaxation:
+        small = len(net.tails) <= EXACT_ARC_LIMIT
+        days = choose_days(net, request.time_limit_s) if small else None
+        if days is not None:
+            routes, gap = solve_on_days(net, days.days), days.gap
+            status = "OPTIMAL" if days.optimal else "FEASIBLE"
+            stats["exact"] = 1.0
+        else:
+            gap = relative_gap(flow.cost, flow.bound)
+            status = "OPTIMAL" if gap == 0 else "FEASIBLE"
+    stats["solve_s"] = perf_counter() - built
+    return assemble(week, routes, status, gap, stats)
+
+
+def assemble(
+    week: Week, routes: Routes, status: str, gap: float | None, stats: dict[str, float]
+) -> Plan:
+    """The rota from placed calls: shared with the greedy baseline."""
+    request = week.request
+    calls = finish_calls(week, draft_calls(week, routes))
+    times: dict[int, list[WeeklyWindow]] = {}
+    for call in calls:
+        times.setdefault(call.patient_id, []).append(
+            WeeklyWindow(call.weekday, call.start, call.end)
+        )
+    members = invite_patients(list(week.hosts), request.patients, times)
+    monday = week_monday(request.week)
+    sessions = []
+    for choice in week.hosts:
+        starts_at, ends_at = choice.template.window.instants(monday, request.tz)
+        sessions.append(
+            PlannedSession(
+                template_id=choice.template.id,
+                host_id=choice.host_id,
+                patient_ids=tuple(members.get(choice.template.id, [])),
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+        )
+    unhosted = tuple(c.problem for c in week.hosts if c.problem)
+    return Plan(
+        week=request.week,
+        calls=calls,
+        sessions=tuple(sessions),
+        uncovered=tuple(explain(week, routes)),
+        status=status,
+        gap=gap,
+        summary=summarise(request, calls, unhosted),
+        stats=stats,
+    )

@@ -1,0 +1,287 @@
+"""What a volunteer does with calls: see, claim, swap, release. Same for Telegram and SMS.
+
+Every action re-checks on the server who is asking and whether the call is theirs (or
+still open) in their own group: buttons and texts are never trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rota.domain import VolunteerStatus
+from rota.languages import language_name
+from rota.services.audit import Actor, record
+from rota.services.notify import tell_organisers, tell_volunteer, when
+from rota.storage import rota_queries
+from rota.storage.db import Database
+from rota.storage.people import Group, Patient, Volunteer
+from rota.storage.repository import Session
+from rota.storage.rotas import Call
+
+
+class Refused(Exception):
+    """The action is not allowed or not possible; the message is for the volunteer."""
+
+
+@dataclass(frozen=True)
+class CallCard:
+    """One of the volunteer's own current calls, with what they need to ring."""
+
+    call_id: int
+    code: str
+    when: str
+    patient_name: str
+    patient_phone: str
+    notes: str | None
+    swap_offered: bool
+
+
+@dataclass(frozen=True)
+class OpenCall:
+    """An open call as others see it before claiming: no patient details."""
+
+    call_id: int
+    code: str
+    when: str
+    language: str
+
+
+def volunteer_actor(volunteer: Volunteer, channel: str) -> Actor:
+    return Actor("volunteer", volunteer.id, "volunteer", channel)
+
+
+async def active_volunteer(session: Session, volunteer_id: int) -> tuple[Volunteer, Group]:
+    volunteer = await session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.status in (VolunteerStatus.LEFT, VolunteerStatus.REJECTED):
+        raise Refused("Sorry, you are not a volunteer with this group.")
+    if volunteer.status == VolunteerStatus.PENDING:
+        raise Refused("Thanks for signing up! An organiser will approve you soon.")
+    group = await session.get_one(Group, volunteer.group_id)
+    return volunteer, group
+
+
+def _may_ring(volunteer: Volunteer, patient: Patient) -> bool:
+    return patient.language in volunteer.languages and volunteer.phone not in patient.never_pair
+
+
+async def _card(session: Session, call: Call, tz: ZoneInfo) -> CallCard:
+    patient = await session.get_one(Patient, call.patient_id)
+    return CallCard(
+        call_id=call.id,
+        code=call.code,
+        when=when(call.starts_at, call.ends_at, tz),
+        patient_name=patient.name,
+        patient_phone=patient.phone,
+        notes=patient.notes,
+        swap_offered=call.swap_offered_at is not None,
+    )
+
+
+async def my_calls(
+    db: Database, volunteer_id: int, *, channel: str, now: datetime
+) -> list[CallCard]:
+    """The volunteer's own current calls; each patient shown is recorded in the audit log."""
+    async with db.transaction() as session:
+        volunteer, group = await active_volunteer(session, volunteer_id)
+        tz = ZoneInfo(group.timezone)
+        cards = [
+            await _card(session, c, tz)
+            for c in await rota_queries.held_calls(session, volunteer.id, now=now)
+        ]
+        for card in cards:
+            record(
+                session,
+                volunteer_actor(volunteer, channel),
+                "patient.read",
+                at=now,
+                group_id=group.id,
+                subject=f"call:{card.call_id}",
+            )
+        return cards
+
+
+async def list_open_calls(
+    db: Database, volunteer_id: int, *, now: datetime, limit: int = 10
+) -> list[OpenCall]:
+    """Open calls this volunteer could take (language, never-pair), soonest first."""
+    async with db.transaction() as session:
+        volunteer, group = await active_volunteer(session, volunteer_id)
+        tz = ZoneInfo(group.timezone)
+        found = []
+        for call in await rota_queries.open_calls(session, group.id, now=now):
+            patient = await session.get_one(Patient, call.patient_id)
+            if _may_ring(volunteer, patient):
+                found.append(
+                    OpenCall(
+                        call.id,
+                        call.code,
+                        when(call.starts_at, call.ends_at, tz),
+                        language_name(patient.language),
+                    )
+                )
+            if len(found) >= limit:
+                break
+        return found
+
+
+async def _call_in_group(
+    session: Session, group: Group, *, code: str | None, call_id: int | None, now: datetime
+) -> Call:
+    call = None
+    if call_id is not None:
+        call = await session.get(Call, call_id)
+    elif code is not None:
+        call = await rota_queries.current_call_by_code(session, group.id, code, now=now)
+    if call is None or call.group_id != group.id:
+        raise Refused(f"There is no current call {code or ''} in your group.".replace("  ", " "))
+    return call
+
+
+async def claim_call(
+    db: Database,
+    volunteer_id: int,
+    *,
+    channel: str,
+    now: datetime,
+    code: str | None = None,
+    call_id: int | None = None,
+) -> CallCard:
+    """First claimer wins; everyone else is told the call has gone."""
+    async with db.transaction() as session:
+        volunteer, group = await active_volunteer(session, volunteer_id)
+        if volunteer.status != VolunteerStatus.ACTIVE:
+            raise Refused("You are paused. Send RESUME (or /resume) first.")
+        call = await _call_in_group(session, group, code=code, call_id=call_id, now=now)
+        if call.volunteer_id == volunteer.id:
+            raise Refused(f"Call {call.code} is already yours.")
+        if call.starts_at <= now:
+            raise Refused(f"Call {call.code} has already started.")
+        patient = await session.get_one(Patient, call.patient_id)
+        if not _may_ring(volunteer, patient):
+            raise Refused(f"Call {call.code} needs someone else (language or a request).")
+        if not await rota_queries.claim(session, call.id, volunteer.id):
+            raise Refused(f"Sorry, call {call.code} has already been taken.")
+        actor = volunteer_actor(volunteer, channel)
+        record(session, actor, "call.claim", at=now, group_id=group.id, subject=f"call:{call.id}")
+        record(session, actor, "patient.read", at=now, group_id=group.id, subject=f"call:{call.id}")
+        await session.refresh(call)
+        return await _card(session, call, ZoneInfo(group.timezone))
+
+
+async def offer_swap(
+    db: Database, volunteer_id: int, *, code: str, channel: str, now: datetime
+) -> int:
+    """Offer one of my calls; it stays mine until someone takes it. Returns how many were asked."""
+    async with db.transaction() as session:
+        volunteer, group = await active_volunteer(session, volunteer_id)
+        call = await _call_in_group(session, group, code=code, call_id=None, now=now)
+        if call.volunteer_id != volunteer.id:
+            raise Refused(f"Call {call.code} is not yours to swap.")
+        if call.starts_at <= now:
+            raise Refused(f"Call {call.code} has already started.")
+        if call.swap_offered_at is None:
+            call.swap_offered_at = now
+        patient = await session.get_one(Patient, call.patient_id)
+        tz = ZoneInfo(group.timezone)
+        slot = when(call.starts_at, call.ends_at, tz)
+        asked = 0
+        for other in await rota_queries.planning_volunteers(session, group.id):
+            if other.id == volunteer.id or other.status != VolunteerStatus.ACTIVE:
+                continue
+            if not _may_ring(other, patient):
+                continue
+            asked += await tell_volunteer(
+                session,
+                other,
+                key=f"swap:{call.id}:{call.version}",
+                now=now,
+                text=f"Can you take call {call.code} on {slot}? The first to say yes takes it.",
+                sms_text=f"Can you take call {call.code} on {slot}? Reply TAKE {call.code}",
+                buttons=[[(f"Take {call.code}", f"take:{call.id}")]],
+            )
+        record(
+            session,
+            volunteer_actor(volunteer, channel),
+            "call.swap_offer",
+            at=now,
+            group_id=group.id,
+            subject=f"call:{call.id}",
+        )
+        return asked
+
+
+async def take_swap(
+    db: Database,
+    volunteer_id: int,
+    *,
+    channel: str,
+    now: datetime,
+    code: str | None = None,
+    call_id: int | None = None,
+) -> CallCard:
+    async with db.transaction() as session:
+        volunteer, group = await active_volunteer(session, volunteer_id)
+        call = await _call_in_group(session, group, code=code, call_id=call_id, now=now)
+        if call.volunteer_id is None:
+            # Offered calls that were released since are simply open: claim instead.
+            raise Refused(f"Call {call.code} is open now: claim it with CLAIM {call.code}.")
+        if call.volunteer_id == volunteer.id:
+            raise Refused(f"Call {call.code} is already yours.")
+        patient = await session.get_one(Patient, call.patient_id)
+        if call.swap_offered_at is None or call.starts_at <= now:
+            raise Refused(f"Sorry, call {call.code} has already been taken.")
+        if not _may_ring(volunteer, patient):
+            raise Refused(f"Call {call.code} needs someone else (language or a request).")
+        holder = await session.get_one(Volunteer, call.volunteer_id)
+        if not await rota_queries.take_swap(
+            session, call.id, holder_id=holder.id, taker_id=volunteer.id
+        ):
+            raise Refused(f"Sorry, call {call.code} has already been taken.")
+        tz = ZoneInfo(group.timezone)
+        await tell_volunteer(
+            session,
+            holder,
+            key=f"swapped:{call.id}",
+            now=now,
+            text=f"{volunteer.name} has taken call {call.code} "
+            f"({when(call.starts_at, call.ends_at, tz)}). Thank you!",
+        )
+        actor = volunteer_actor(volunteer, channel)
+        record(
+            session, actor, "call.swap_take", at=now, group_id=group.id, subject=f"call:{call.id}"
+        )
+        record(session, actor, "patient.read", at=now, group_id=group.id, subject=f"call:{call.id}")
+        await session.refresh(call)
+        return await _card(session, call, tz)
+
+
+async def release_call(
+    db: Database, volunteer_id: int, *, code: str, channel: str, now: datetime
+) -> str:
+    """Hand a call back to the group as an open call (SMS RELEASE; never CANCEL)."""
+    async with db.transaction() as session:
+        volunteer, group = await active_volunteer(session, volunteer_id)
+        call = await _call_in_group(session, group, code=code, call_id=None, now=now)
+        if call.volunteer_id != volunteer.id or call.starts_at <= now:
+            raise Refused(f"Call {call.code} is not yours to release.")
+        call.volunteer_id = None
+        call.swap_offered_at = None
+        call.version += 1
+        await tell_organisers(
+            session,
+            group,
+            key=f"released:{call.id}:{call.version}",
+            now=now,
+            text=f"Call {call.code} was handed back and is open for claiming.",
+        )
+        record(
+            session,
+            volunteer_actor(volunteer, channel),
+            "call.release",
+            at=now,
+            group_id=group.id,
+            subject=f"call:{call.id}",
+        )
+        return call.code

@@ -1,0 +1,244 @@
+"""The weekly cycle, as sweeps over the database that are safe to run at any moment.
+
+The scheduler runs `run_due_work(now)` every few minutes. Each rule queues a message only
+when it is due and still useful (a reminder after its call has started is pointless), and
+the outbox key makes each message unique: a sweep that runs twice, late after a restart,
+or in the autumn's repeated hour sends nothing twice, and misses nothing still worth sending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from rota.services.notify import Buttons, tell_organisers, tell_volunteer, text_patient, when
+from rota.storage import cycle_queries, repository
+from rota.storage.db import Database
+from rota.storage.people import Group, Patient, Volunteer
+from rota.storage.repository import Session
+from rota.storage.rotas import Call
+from rota.windows import local_to_utc
+
+EVENING_BEFORE = 18 * 60  # local minutes: the night-before reminder
+SOON_BEFORE = timedelta(minutes=30)
+CHECKIN_AT = 8 * 60  # queued at 08:00; the dispatcher holds it until quiet hours open
+REOFFER_WITHIN = timedelta(hours=48)
+ESCALATE_OPEN_WITHIN = timedelta(hours=24)
+CHASE_AFTER = timedelta(hours=1)
+CHASE_ORGANISERS_AFTER = timedelta(hours=24)
+URGENT_REPEAT = timedelta(minutes=15)
+URGENT_TO_BACKUP_AFTER = 2  # repeats before backups are told too
+LOOKBACK = timedelta(days=10)  # outbox keys older than any rule's reach
+
+
+@dataclass
+class CycleStats:
+    queued: dict[str, int] = field(default_factory=dict)
+
+    def add(self, rule: str, count: int | bool) -> None:
+        if count:
+            self.queued[rule] = self.queued.get(rule, 0) + int(count)
+
+
+@dataclass
+class Sweep:
+    """One group's pass, with what is already queued so rules are checked cheaply."""
+
+    session: Session
+    group: Group
+    now: datetime
+    stats: CycleStats
+    done: set[str]
+    volunteers: dict[int, Volunteer]
+    patients: dict[int, Patient]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.group.timezone)
+
+    async def volunteer(
+        self,
+        rule: str,
+        key: str,
+        volunteer: Volunteer,
+        text: str,
+        sms: str,
+        buttons: Buttons = (),
+    ) -> None:
+        if key not in self.done:
+            queued = await tell_volunteer(
+                self.session,
+                volunteer,
+                key=key,
+                now=self.now,
+                text=text,
+                sms_text=sms,
+                buttons=buttons,
+            )
+            self.stats.add(rule, queued)
+
+    async def organisers(
+        self, rule: str, key: str, text: str, buttons: Buttons = (), *, backups: bool = False
+    ) -> None:
+        if key not in self.done:
+            queued = await tell_organisers(
+                self.session,
+                self.group,
+                key=key,
+                now=self.now,
+                text=text,
+                buttons=buttons,
+                include_backups=backups,
+            )
+            self.stats.add(rule, queued)
+
+
+async def run_due_work(db: Database, now: datetime) -> CycleStats:
+    """One pass of every time-driven rule for every group, each group in its own transaction."""
+    stats = CycleStats()
+    async with db.transaction() as session:
+        group_ids = [g.id for g in await repository.groups(session)]
+    for group_id in group_ids:
+        async with db.transaction() as session:
+            group = await session.get_one(Group, group_id)
+            since = now - CHASE_ORGANISERS_AFTER - timedelta(days=1)
+            until = now + REOFFER_WITHIN + timedelta(days=1)
+            calls = await cycle_queries.live_calls(session, group.id, since=since, until=until)
+            sweep = Sweep(
+                session=session,
+                group=group,
+                now=now,
+                stats=stats,
+                done=await cycle_queries.recent_message_keys(
+                    session, group.id, since=now - LOOKBACK
+                ),
+                volunteers={
+                    v.id: v for v in await cycle_queries.active_volunteers(session, group.id)
+                },
+                patients=await cycle_queries.patients_by_id(session, {c.patient_id for c in calls}),
+            )
+            for call in calls:
+                await _call_rules(sweep, call)
+            await _urgent_repeats(sweep)
+    return stats
+
+
+async def _call_rules(sweep: Sweep, call: Call) -> None:
+    now, tz = sweep.now, sweep.tz
+    slot = when(call.starts_at, call.ends_at, tz)
+    if call.volunteer_id is None:
+        await _open_call_rules(sweep, call, slot)
+        return
+    volunteer = sweep.volunteers.get(call.volunteer_id)
+    if volunteer is None:  # paused or left since: their calls were released
+        return
+    evening = local_to_utc(
+        call.starts_at.astimezone(tz).date() - timedelta(days=1), EVENING_BEFORE, tz
+    )
+    if evening <= now < call.starts_at - SOON_BEFORE:
+        await sweep.volunteer(
+            "reminder_evening",
+            f"reminder:{call.id}:evening",
+            volunteer,
+            f"Reminder: call {call.code} tomorrow, {slot}. /calls has the details.",
+            f"Reminder: call {call.code} tomorrow, {slot}. Text CALLS then.",
+        )
+    if call.starts_at - SOON_BEFORE <= now < call.ends_at:
+        await sweep.volunteer(
+            "reminder_soon",
+            f"reminder:{call.id}:soon",
+            volunteer,
+            f"Call {call.code} is due now ({slot}). /calls for the number.",
+            f"Call {call.code} is due now ({slot}). Text CALLS for the number.",
+        )
+    await _checkin_text(sweep, call)
+    if call.ends_at + CHASE_AFTER <= now:
+        await sweep.volunteer(
+            "chase_volunteer",
+            f"chase:{call.id}",
+            volunteer,
+            f"How did call {call.code} ({slot}) go? Tap a button under it in /calls.",
+            f"How did call {call.code} go? Reply DONE {call.code} or NOANSWER {call.code}",
+        )
+    if call.ends_at + CHASE_ORGANISERS_AFTER <= now:
+        await sweep.organisers(
+            "chase_organisers",
+            f"chase-organisers:{call.id}",
+            f"No outcome logged for call {call.code} ({slot}) by {volunteer.name}.",
+        )
+    if call.swap_offered_at is not None and call.starts_at - ESCALATE_OPEN_WITHIN <= now:
+        await sweep.organisers(
+            "swap_untaken",
+            f"swap-untaken:{call.id}",
+            f"Nobody has taken the swap of call {call.code} ({slot}); {volunteer.name} still "
+            "holds it.",
+        )
+
+
+async def _checkin_text(sweep: Sweep, call: Call) -> None:
+    """The patient's text on the morning of the call; first attempts only."""
+    key = f"checkin:{call.id}"
+    if call.attempt > 1 or key in sweep.done:
+        return
+    tz = sweep.tz
+    day = call.starts_at.astimezone(tz).date()
+    if not local_to_utc(day, CHECKIN_AT, tz) <= sweep.now < call.starts_at:
+        return
+    patient = sweep.patients[call.patient_id]
+    if not patient.textable:
+        return  # landline, no consent or opted out: the dispatcher would refuse it anyway
+    start, end = call.starts_at.astimezone(tz), call.ends_at.astimezone(tz)
+    queued = await text_patient(
+        sweep.session,
+        patient,
+        key=key,
+        now=sweep.now,
+        text=f"Hello {patient.name.split()[0]}, a volunteer from {sweep.group.name} will ring "
+        f"you today between {start:%H:%M} and {end:%H:%M}. Reply STOP to stop these texts.",
+    )
+    sweep.stats.add("checkin", queued)
+
+
+async def _open_call_rules(sweep: Sweep, call: Call, slot: str) -> None:
+    if not sweep.now < call.starts_at:
+        return
+    if call.starts_at - REOFFER_WITHIN <= sweep.now:
+        patient = sweep.patients[call.patient_id]
+        for volunteer in sweep.volunteers.values():
+            if (
+                patient.language in volunteer.languages
+                and volunteer.phone not in patient.never_pair
+            ):
+                await sweep.volunteer(
+                    "reoffer",
+                    f"reoffer:{call.id}",
+                    volunteer,
+                    f"Call {call.code} ({slot}) still needs someone. Can you take it?",
+                    f"Call {call.code} ({slot}) needs someone. Reply CLAIM {call.code}",
+                    [[(f"Claim {call.code}", f"claim:{call.id}")]],
+                )
+    if call.starts_at - ESCALATE_OPEN_WITHIN <= sweep.now:
+        await sweep.organisers(
+            "open_escalated",
+            f"open-call:{call.id}",
+            f"Call {call.code} ({slot}) is still open and due within a day.",
+        )
+
+
+async def _urgent_repeats(sweep: Sweep) -> None:
+    """Unacknowledged urgent alerts go out again every 15 minutes, then to backups as well."""
+    for escalation in await cycle_queries.unacknowledged_urgent(sweep.session, sweep.group.id):
+        repeat = int((sweep.now - escalation.raised_at) / URGENT_REPEAT)
+        if repeat < 1:
+            continue
+        raised = escalation.raised_at.astimezone(sweep.tz)
+        await sweep.organisers(
+            "urgent_repeat",
+            f"urgent:{escalation.id}:repeat:{repeat}",
+            f"STILL UNACKNOWLEDGED: urgent alert raised at {raised:%H:%M}. Please acknowledge, "
+            "or ring the practice.",
+            [[("Acknowledge", f"ack:{escalation.id}")]],
+            backups=repeat >= URGENT_TO_BACKUP_AFTER,
+        )
+        escalation.repeats = max(escalation.repeats, repeat)

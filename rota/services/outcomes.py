@@ -1,0 +1,243 @@
+"""Logging how a call went, and what follows: retries, concerns, urgent alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from rota.domain import CallStatus, OutcomeKind
+from rota.retry import next_code, next_retry_slot
+from rota.services.audit import Actor, record
+from rota.services.calls import Refused, active_volunteer, volunteer_actor
+from rota.services.notify import tell_organisers, when
+from rota.storage import rota_queries
+from rota.storage.db import Database
+from rota.storage.messages import Escalation
+from rota.storage.people import Group, Patient, Volunteer
+from rota.storage.repository import Session
+from rota.storage.rotas import Call, Outcome
+from rota.windows import parse_windows
+
+MAX_ATTEMPTS = 3
+EMERGENCY_LINE = "If someone is in immediate danger call 999. For urgent medical help call 111."
+NOTE_MAX = 1000
+# A volunteer may log a call from the morning of its day; earlier is surely a mistake.
+EARLIEST_LOG = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Logged:
+    code: str
+    kind: OutcomeKind
+    follow_up: str  # what happens next, told to the volunteer
+
+
+async def record_outcome(
+    db: Database,
+    volunteer_id: int,
+    *,
+    kind: OutcomeKind,
+    channel: str,
+    now: datetime,
+    code: str | None = None,
+    call_id: int | None = None,
+    note: str | None = None,
+) -> Logged:
+    note = (note or "").strip()[:NOTE_MAX] or None
+    if kind in (OutcomeKind.CONCERN, OutcomeKind.URGENT) and not note:
+        raise Refused("Please say briefly what worries you, so an organiser can act.")
+    async with db.transaction() as session:
+        volunteer, group = await active_volunteer(session, volunteer_id)
+        call = await _held_call(session, group, volunteer, code=code, call_id=call_id, now=now)
+        if call.starts_at - now > EARLIEST_LOG:
+            raise Refused(f"Call {call.code} is not due yet ({_when(call, group)}).")
+        if not await rota_queries.mark_done(session, call.id, volunteer.id):
+            raise Refused(f"How call {call.code} went is already recorded. Thank you!")
+        session.add(
+            Outcome(
+                call_id=call.id, kind=kind, note=note, volunteer_id=volunteer.id, recorded_at=now
+            )
+        )
+        patient = await session.get_one(Patient, call.patient_id)
+        actor = volunteer_actor(volunteer, channel)
+        record(
+            session,
+            actor,
+            "call.outcome",
+            at=now,
+            group_id=group.id,
+            subject=f"call:{call.id}",
+            detail={"kind": kind.value},
+        )
+        follow_up = await _follow_up(session, group, volunteer, patient, call, kind, note, now)
+        return Logged(call.code, kind, follow_up)
+
+
+async def _held_call(
+    session: Session,
+    group: Group,
+    volunteer: Volunteer,
+    *,
+    code: str | None,
+    call_id: int | None,
+    now: datetime,
+) -> Call:
+    call = None
+    if call_id is not None:
+        call = await session.get(Call, call_id)
+    elif code is not None:
+        call = await rota_queries.current_call_by_code(session, group.id, code, now=now)
+    if call is None or call.group_id != group.id or call.volunteer_id != volunteer.id:
+        raise Refused(f"Call {code or ''} is not one of your current calls.".replace("  ", " "))
+    return call
+
+
+def _when(call: Call, group: Group) -> str:
+    return when(call.starts_at, call.ends_at, ZoneInfo(group.timezone))
+
+
+async def _follow_up(
+    session: Session,
+    group: Group,
+    volunteer: Volunteer,
+    patient: Patient,
+    call: Call,
+    kind: OutcomeKind,
+    note: str | None,
+    now: datetime,
+) -> str:
+    who = f"{patient.name} ({patient.ref}), call {call.code}"
+    if kind == OutcomeKind.OK:
+        return "Thank you! Logged as all well."
+    if kind == OutcomeKind.CONCERN:
+        escalation = await _escalate(session, group, "concern", call, patient, now)
+        await tell_organisers(
+            session,
+            group,
+            key=f"escalation:{escalation.id}",
+            now=now,
+            text=f"Concern from {volunteer.name} about {who}: {note}",
+            buttons=[[("Seen, I'll follow up", f"ack:{escalation.id}")]],
+        )
+        return "Thank you. The organisers have your concern and will follow it up."
+    if kind == OutcomeKind.URGENT:
+        escalation = await _escalate(session, group, "urgent", call, patient, now)
+        await tell_organisers(
+            session,
+            group,
+            key=f"escalation:{escalation.id}",
+            now=now,
+            include_practice=True,
+            text=f"URGENT from {volunteer.name} about {who}: {note}. Please acknowledge.",
+            buttons=[[("Acknowledge", f"ack:{escalation.id}")]],
+        )
+        return f"Organisers and the practice have been alerted. {EMERGENCY_LINE}"
+    if kind == OutcomeKind.DECLINED:
+        await tell_organisers(
+            session,
+            group,
+            key=f"declined:{call.id}",
+            now=now,
+            text=f"{who}: the patient asked not to be called. "
+            "Please review their place on the list.",
+        )
+        return "Thank you. Organisers will review whether to keep calling them."
+    return await _schedule_retry(session, group, volunteer, patient, call, now)
+
+
+async def _escalate(
+    session: Session, group: Group, kind: str, call: Call, patient: Patient, now: datetime
+) -> Escalation:
+    escalation = Escalation(
+        group_id=group.id, kind=kind, call_id=call.id, patient_id=patient.id, raised_at=now
+    )
+    session.add(escalation)
+    await session.flush()
+    return escalation
+
+
+async def _schedule_retry(
+    session: Session,
+    group: Group,
+    volunteer: Volunteer,
+    patient: Patient,
+    call: Call,
+    now: datetime,
+) -> str:
+    attempts = await rota_queries.failed_attempts(session, call)
+    if attempts >= MAX_ATTEMPTS:
+        escalation = await _escalate(session, group, "not_reached", call, patient, now)
+        await tell_organisers(
+            session,
+            group,
+            key=f"escalation:{escalation.id}",
+            now=now,
+            text=f"{patient.name} ({patient.ref}) has not answered {attempts} calls. "
+            "Please consider a welfare check.",
+            buttons=[[("Seen, I'll follow up", f"ack:{escalation.id}")]],
+        )
+        return f"That was attempt {attempts}. The organisers will follow up. Thank you."
+    tz = ZoneInfo(group.timezone)
+    busy = [
+        (c.starts_at, c.ends_at)
+        for c in await rota_queries.held_calls(session, volunteer.id, now=now)
+    ]
+    slot = next_retry_slot(
+        now=now,
+        tz=tz,
+        windows=parse_windows("; ".join(volunteer.availability)),
+        busy=busy,
+        call_minutes=group.call_minutes,
+    )
+    holder: int | None = volunteer.id
+    if slot is None:  # the volunteer has no time soon: anyone may take the retry
+        start = now + timedelta(days=1)
+        slot = (start, start + timedelta(minutes=group.call_minutes))
+        holder = None
+    code = next_code(await rota_queries.codes_in_rota(session, call.rota_id), slot[0], tz)
+    retry = Call(
+        group_id=group.id,
+        rota_id=call.rota_id,
+        patient_id=patient.id,
+        volunteer_id=holder,
+        code=code,
+        starts_at=slot[0],
+        ends_at=slot[1],
+        status=CallStatus.PLANNED,
+        attempt=attempts + 1,
+        retry_of_id=call.id,
+    )
+    session.add(retry)
+    await session.flush()
+    if holder is None:
+        return f"No answer logged. The retry is open for anyone as call {code}."
+    return f"No answer logged. Please try again {when(slot[0], slot[1], tz)} (call {code})."
+
+
+async def acknowledge(
+    db: Database,
+    escalation_id: int,
+    *,
+    organiser_id: int,
+    group_id: int,
+    actor: Actor,
+    now: datetime,
+) -> str:
+    async with db.transaction() as session:
+        escalation = await session.get(Escalation, escalation_id)
+        if escalation is None or escalation.group_id != group_id:
+            raise Refused("That alert is not one of your group's.")
+        if escalation.acknowledged_at is not None:
+            return "Already acknowledged. Thank you."
+        escalation.acknowledged_at = now
+        escalation.acknowledged_by = f"organiser:{organiser_id}"
+        record(
+            session,
+            actor,
+            "escalation.ack",
+            at=now,
+            group_id=group_id,
+            subject=f"escalation:{escalation.id}",
+        )
+        return "Acknowledged. Thank you."

@@ -1,0 +1,127 @@
+"""The weekly coverage report: who was due, who was reached, and why not."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rota.domain import CallStatus, OutcomeKind, Risk
+from rota.services.audit import Actor, record
+from rota.services.groups import resolve_group
+from rota.services.rotas import RotaError
+from rota.storage import report_queries, rota_queries
+from rota.storage.db import Database
+from rota.storage.people import Group
+from rota.storage.repository import Session
+from rota.windows import DAY_NAMES, parse_week, previous_week, week_label, week_of
+
+SPOKE = {OutcomeKind.OK, OutcomeKind.CONCERN, OutcomeKind.URGENT, OutcomeKind.DECLINED}
+
+
+async def weekly_report(
+    db: Database, group_name: str | None, week: str | None, *, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    async with db.transaction() as session:
+        group = await resolve_group(session, group_name)
+        tz = ZoneInfo(group.timezone)
+        label = week_label(*parse_week(week)) if week else week_of(now, tz)
+        report = await _report(session, group, label, now)
+        if report is None:
+            raise RotaError(f"there is no rota for {label}")
+        report["trend"] = await _trend(session, group, label, now)
+        record(session, actor, "report.read", at=now, group_id=group.id, detail={"week": label})
+        return report
+
+
+async def _report(
+    session: Session, group: Group, week: str, now: datetime
+) -> dict[str, Any] | None:
+    rota = await rota_queries.rota_for_week(session, group.id, week)
+    if rota is None:
+        return None
+    tz = ZoneInfo(group.timezone)
+    rows = await report_queries.calls_with_outcomes(session, rota.id)
+    refs = await rota_queries.patient_refs(session, group.id)
+    risks = await report_queries.patient_risks(session, group.id)
+    phones = await rota_queries.volunteer_phones(session, group.id)
+    by_patient: dict[int, list[report_queries.CallRow]] = {}
+    for row in rows:
+        by_patient.setdefault(row.patient_id, []).append(row)
+    reached = {p for p, calls in by_patient.items() if any(c.outcome in SPOKE for c in calls)}
+    not_reached = [
+        {"patient_ref": refs.get(p, "erased"), "reason": _why_not(calls, now)}
+        for p, calls in sorted(by_patient.items(), key=lambda item: refs.get(item[0], ""))
+        if p not in reached
+    ]
+    uncovered = [
+        u
+        for u in rota.summary.get("uncovered", [])
+        if u["patient_ref"] not in {refs.get(p) for p in by_patient}
+    ]
+    not_reached += [
+        {"patient_ref": u["patient_ref"], "reason": f"no volunteer: {u['reason']}"}
+        for u in {u["patient_ref"]: u for u in uncovered}.values()
+    ]
+    outcomes = Counter(row.outcome for row in rows if row.outcome is not None)
+    made = Counter(phones.get(row.logged_by, "erased") for row in rows if row.logged_by)
+    coverage: dict[str, dict[str, int]] = {}
+    for patient, calls in by_patient.items():
+        risk = risks.get(patient, Risk.MEDIUM).value
+        day = DAY_NAMES[calls[0].starts_at.astimezone(tz).weekday()]
+        bucket = coverage.setdefault(f"{risk}:{day}", {"due": 0, "reached": 0})
+        bucket["due"] += 1
+        bucket["reached"] += patient in reached
+    escalations = await report_queries.escalations_in(session, group.id, rota.id)
+    return {
+        "week": week,
+        "patients_due": len(by_patient) + len({u["patient_ref"] for u in uncovered}),
+        "reached": len(reached),
+        "not_reached": not_reached,
+        "concerns": outcomes[OutcomeKind.CONCERN],
+        "urgent": outcomes[OutcomeKind.URGENT],
+        "calls_by_volunteer": dict(sorted(made.items())),
+        "no_answer": outcomes[OutcomeKind.NO_ANSWER],
+        "declined": outcomes[OutcomeKind.DECLINED],
+        "open_calls_filled_late": sum(1 for r in rows if r.claimed_late),
+        "escalations": [
+            {
+                "kind": e.kind,
+                "raised_at": e.raised_at.astimezone(tz).isoformat(),
+                "acknowledged_at": e.acknowledged_at.astimezone(tz).isoformat()
+                if e.acknowledged_at
+                else None,
+            }
+            for e in escalations
+        ],
+        "coverage": coverage,
+    }
+
+
+def _why_not(calls: list[report_queries.CallRow], now: datetime) -> str:
+    if any(c.status == CallStatus.PLANNED and c.starts_at > now for c in calls):
+        return "call still to come"
+    no_answer = sum(1 for c in calls if c.outcome == OutcomeKind.NO_ANSWER)
+    if no_answer:
+        return f"no answer ({no_answer} attempt{'s' if no_answer > 1 else ''})"
+    if any(c.holder is None and c.status == CallStatus.PLANNED for c in calls):
+        return "open call nobody took"
+    return "call not logged by the volunteer"
+
+
+async def _trend(
+    session: Session, group: Group, week: str, now: datetime, weeks: int = 8
+) -> list[dict[str, Any]]:
+    """Reached / due for this and the previous weeks, oldest first, for the chart."""
+    labels = [week]
+    for _ in range(weeks - 1):
+        labels.append(previous_week(labels[-1]))
+    trend = []
+    for label in reversed(labels):
+        report = await _report(session, group, label, now)
+        if report is not None:
+            trend.append(
+                {"week": label, "due": report["patients_due"], "reached": report["reached"]}
+            )
+    return trend

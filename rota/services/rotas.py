@@ -1,0 +1,292 @@
+"""Use-cases for the weekly rota: build (draft), publish, replan, show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rota.domain import CallStatus, RotaStatus
+from rota.planner import Plan, plan_week, replan_week
+from rota.services.audit import Actor, record
+from rota.services.groups import resolve_group
+from rota.services.notify import tell_volunteer, when
+from rota.services.planning import (
+    DEFAULT_TIME_LIMIT_S,
+    held_calls,
+    is_offering,
+    plan_request,
+    store_plan,
+    summary_record,
+)
+from rota.storage import rota_queries
+from rota.storage.db import Database
+from rota.storage.people import Group
+from rota.storage.repository import Session
+from rota.storage.rotas import Rota
+from rota.windows import next_week, parse_week, week_label, week_monday, week_of
+
+
+class RotaError(ValueError):
+    """A rota request that cannot be met; the message is for a person."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    week: str
+    plan: Plan
+    view: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReplanResult:
+    week: str
+    changed_hands: int
+    released: int
+    view: dict[str, Any]
+
+
+def default_week(group: Group, now: datetime) -> str:
+    """Organisers plan the coming week."""
+    return next_week(week_of(now, ZoneInfo(group.timezone)))
+
+
+def normalise_week(week: str | None, group: Group, now: datetime) -> str:
+    if week is None:
+        return default_week(group, now)
+    return week_label(*parse_week(week))
+
+
+async def _group_and_week(
+    session: Session, group_name: str | None, week: str | None, now: datetime
+) -> tuple[Group, str]:
+    group = await resolve_group(session, group_name)
+    return group, normalise_week(week, group, now)
+
+
+async def build_rota(
+    db: Database,
+    group_name: str | None,
+    week: str | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> BuildResult:
+    """Build or rebuild the week's draft. A published week is replanned instead."""
+    async with db.transaction() as session:
+        group, label = await _group_and_week(session, group_name, week, now)
+        rota = await rota_queries.rota_for_week(session, group.id, label)
+        if rota is not None and rota.status != RotaStatus.DRAFT:
+            raise RotaError(
+                f"{label} is already {rota.status}: its calls are with volunteers. "
+                "Use `ringround rota replan` to re-plan only released and open calls."
+            )
+        request = await plan_request(session, group, label, time_limit_s=time_limit_s)
+        plan = plan_week(request)
+        if rota is None:
+            rota = Rota(group_id=group.id, week=label, summary={})
+            session.add(rota)
+            await session.flush()
+        else:
+            await rota_queries.clear_draft(session, rota.id)
+        refs = await rota_queries.patient_refs(session, group.id)
+        rota.summary = summary_record(plan, refs)
+        rota.built_at = now
+        await store_plan(session, group, rota, plan)
+        record(
+            session,
+            actor,
+            "rota.build",
+            at=now,
+            group_id=group.id,
+            subject=f"rota:{rota.id}",
+            detail={"week": label, "status": plan.status, "assigned": plan.summary.assigned},
+        )
+        await session.flush()
+        view = await _view(session, group, rota)
+    return BuildResult(label, plan, view)
+
+
+async def publish_rota(
+    db: Database, group_name: str | None, week: str | None, *, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """Lock the draft. Notifying volunteers and patients rides on the same transaction."""
+    async with db.transaction() as session:
+        group, label = await _group_and_week(session, group_name, week, now)
+        rota = await rota_queries.rota_for_week(session, group.id, label)
+        if rota is None:
+            raise RotaError(f"there is no rota for {label} yet: build it first")
+        if rota.status != RotaStatus.DRAFT:
+            raise RotaError(f"{label} is already {rota.status}")
+        rota.status = RotaStatus.PUBLISHED
+        rota.published_at = now
+        await announce_rota(session, group, rota, now=now)
+        record(
+            session,
+            actor,
+            "rota.publish",
+            at=now,
+            group_id=group.id,
+            subject=f"rota:{rota.id}",
+            detail={"week": label},
+        )
+        return await _view(session, group, rota)
+
+
+async def announce_rota(session: Session, group: Group, rota: Rota, *, now: datetime) -> None:
+    """Tell each volunteer their calls (times and codes only: patient details come on the
+    day, through /calls or CALLS) and everyone who could help how many calls are open."""
+    tz = ZoneInfo(group.timezone)
+    calls = await rota_queries.calls_of_rota(session, rota.id)
+    by_volunteer: dict[int, list[str]] = {}
+    for call in calls:
+        if call.volunteer_id is not None:
+            by_volunteer.setdefault(call.volunteer_id, []).append(
+                f"{call.code} {when(call.starts_at, call.ends_at, tz)}"
+            )
+    open_count = sum(1 for c in calls if c.volunteer_id is None)
+    for volunteer in await rota_queries.planning_volunteers(session, group.id):
+        if not is_offering(volunteer, week_monday(rota.week)):
+            continue
+        mine = by_volunteer.get(volunteer.id, [])
+        lines = [f"The {group.name} rota for {rota.week} is out."]
+        if mine:
+            lines.append("Your calls: " + ", ".join(mine) + ".")
+        if open_count:
+            lines.append(f"{open_count} call(s) still need someone.")
+        await tell_volunteer(
+            session,
+            volunteer,
+            key=f"published:{rota.id}",
+            now=now,
+            text=" ".join(lines) + " Details on the day: /calls. Open calls: /open.",
+            sms_text=" ".join(lines) + " Text CALLS on the day, OPEN for open calls.",
+        )
+
+
+async def replan_rota(
+    db: Database,
+    group_name: str | None,
+    week: str | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> ReplanResult:
+    """Re-plan a published week: calls held by offering volunteers never move."""
+    async with db.transaction() as session:
+        group, label = await _group_and_week(session, group_name, week, now)
+        rota = await rota_queries.rota_for_week(session, group.id, label)
+        if rota is None or rota.status != RotaStatus.PUBLISHED:
+            raise RotaError(f"{label} has no published rota to re-plan")
+        tz = ZoneInfo(group.timezone)
+        calls = [
+            c
+            for c in await rota_queries.calls_of_rota(session, rota.id)
+            if c.status == CallStatus.PLANNED and c.starts_at > now
+        ]
+        request = await plan_request(session, group, label, time_limit_s=time_limit_s)
+        plan, changed = replan_week(request, held_calls(calls, tz))
+        kept = {(c.patient_id, c.code) for c in plan.calls if c.held}
+        by_code = {c.code: c for c in calls}
+        released = 0
+        for call in calls:
+            if call.volunteer_id is not None and (call.patient_id, call.code) not in kept:
+                released += 1
+                call.volunteer_id = None
+                call.version += 1
+        for planned in plan.calls:
+            if planned.held:
+                continue
+            existing = by_code.get(planned.code)
+            if existing is not None and existing.patient_id == planned.patient_id:
+                existing.volunteer_id = planned.volunteer_id
+                existing.starts_at, existing.ends_at = planned.starts_at, planned.ends_at
+                existing.version += 1
+        record(
+            session,
+            actor,
+            "rota.replan",
+            at=now,
+            group_id=group.id,
+            subject=f"rota:{rota.id}",
+            detail={"week": label, "changed_hands": changed, "released": released},
+        )
+        await session.flush()
+        return ReplanResult(label, changed, released, await _view(session, group, rota))
+
+
+async def show_rota(
+    db: Database, group_name: str | None, week: str | None, *, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    async with db.transaction() as session:
+        group = await resolve_group(session, group_name)
+        label = normalise_week(week, group, now)
+        rota = await rota_queries.rota_for_week(session, group.id, label)
+        if rota is None and week is None:  # no draft for next week: show this week's
+            label = week_of(now, ZoneInfo(group.timezone))
+            rota = await rota_queries.rota_for_week(session, group.id, label)
+        if rota is None:
+            raise RotaError(f"there is no rota for {label}: `ringround rota build --week {label}`")
+        view = await _view(session, group, rota)
+        record(
+            session,
+            actor,
+            "rota.show",
+            at=now,
+            group_id=group.id,
+            subject=f"rota:{rota.id}",
+            detail={"week": label},
+        )
+        return view
+
+
+async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
+    """The stable JSON shape of PRODUCT.md ("rota show --json"), plus review figures."""
+    refs = await rota_queries.patient_refs(session, group.id)
+    phones = await rota_queries.volunteer_phones(session, group.id)
+    tz = ZoneInfo(group.timezone)
+    calls = await rota_queries.calls_of_rota(session, rota.id)
+    sessions = await rota_queries.zoom_sessions_of_rota(session, rota.id)
+
+    def local(instant: datetime) -> str:
+        return instant.astimezone(tz).isoformat()
+
+    def call_status(status: CallStatus, holder: int | None) -> str:
+        if status == CallStatus.PLANNED:
+            return "assigned" if holder is not None else "open"
+        return str(status)
+
+    summary = dict(rota.summary)
+    return {
+        "group": group.name,
+        "week": rota.week,
+        "status": str(rota.status),
+        "calls": [
+            {
+                "code": c.code,
+                "patient_ref": refs.get(c.patient_id),
+                "volunteer": phones.get(c.volunteer_id) if c.volunteer_id else None,
+                "starts_at": local(c.starts_at),
+                "ends_at": local(c.ends_at),
+                "status": call_status(c.status, c.volunteer_id),
+            }
+            for c in calls
+        ],
+        "zoom_sessions": [
+            {
+                "title": s.title,
+                "starts_at": local(s.starts_at),
+                "ends_at": local(s.ends_at),
+                "host": phones.get(s.host_id) if s.host_id else None,
+                "patient_refs": [refs[p] for p in patient_ids if p in refs],
+                "join_url": s.join_url,
+                "link_state": s.link_state,
+            }
+            for s, patient_ids in sessions
+        ],
+        "uncovered": summary.pop("uncovered", []),
+        "summary": summary,
+    }

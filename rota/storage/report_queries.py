@@ -1,0 +1,75 @@
+"""Queries behind the weekly report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from rota.domain import CallStatus, OutcomeKind, Risk
+from rota.storage.messages import AuditEvent, Escalation
+from rota.storage.people import Patient
+from rota.storage.repository import Session
+from rota.storage.rotas import Call, Outcome
+
+
+@dataclass(frozen=True)
+class CallRow:
+    patient_id: int
+    starts_at: datetime
+    status: CallStatus
+    holder: int | None
+    outcome: OutcomeKind | None
+    logged_by: int | None
+    claimed_late: bool  # an open call someone claimed after publication
+
+
+async def calls_with_outcomes(session: Session, rota_id: int) -> list[CallRow]:
+    query = (
+        select(Call, Outcome.kind, Outcome.volunteer_id)
+        .outerjoin(Outcome, Outcome.call_id == Call.id)
+        .where(Call.rota_id == rota_id, Call.status != CallStatus.CANCELLED)
+        .order_by(Call.starts_at)
+    )
+    rows = (await session.execute(query)).all()
+    claimed = set(
+        (
+            await session.scalars(
+                select(AuditEvent.subject).where(
+                    AuditEvent.action == "call.claim",
+                    AuditEvent.subject.in_([f"call:{call.id}" for call, _, _ in rows]),
+                )
+            )
+        ).all()
+    )
+    return [
+        CallRow(
+            patient_id=call.patient_id,
+            starts_at=call.starts_at,
+            status=call.status,
+            holder=call.volunteer_id,
+            outcome=kind,
+            logged_by=logged_by,
+            claimed_late=f"call:{call.id}" in claimed,
+        )
+        for call, kind, logged_by in rows
+    ]
+
+
+async def patient_risks(session: Session, group_id: int) -> dict[int, Risk]:
+    rows = await session.execute(
+        select(Patient.id, Patient.risk).where(Patient.group_id == group_id)
+    )
+    return {patient_id: risk for patient_id, risk in rows.all()}
+
+
+async def escalations_in(session: Session, group_id: int, rota_id: int) -> Sequence[Escalation]:
+    query = (
+        select(Escalation)
+        .join(Call, Call.id == Escalation.call_id)
+        .where(Escalation.group_id == group_id, Call.rota_id == rota_id)
+        .order_by(Escalation.raised_at)
+    )
+    return (await session.scalars(query)).all()

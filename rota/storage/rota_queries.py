@@ -1,0 +1,286 @@
+"""Queries about rotas, calls and Zoom sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+
+from rota.domain import CallStatus, RotaStatus, VolunteerStatus
+from rota.storage.people import Group, Patient, Volunteer
+from rota.storage.repository import Session
+from rota.storage.rotas import Call, Rota, SessionTemplate, ZoomInvite, ZoomSession
+from rota.windows import previous_week, week_bounds
+
+# After its window a call stays current this long, so the volunteer can log how it went.
+CURRENT_FOR = timedelta(hours=36)
+
+
+async def planning_volunteers(session: Session, group_id: int) -> Sequence[Volunteer]:
+    query = (
+        select(Volunteer)
+        .where(
+            Volunteer.group_id == group_id,
+            Volunteer.status.in_([VolunteerStatus.ACTIVE, VolunteerStatus.PAUSED]),
+        )
+        .order_by(Volunteer.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def active_patients(session: Session, group_id: int) -> Sequence[Patient]:
+    query = (
+        select(Patient)
+        .where(Patient.group_id == group_id, Patient.active.is_(True))
+        .order_by(Patient.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def session_templates(session: Session, group_id: int) -> Sequence[SessionTemplate]:
+    query = (
+        select(SessionTemplate)
+        .where(SessionTemplate.group_id == group_id)
+        .order_by(SessionTemplate.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def _group_tz(session: Session, group_id: int) -> ZoneInfo:
+    group = await session.get_one(Group, group_id)
+    return ZoneInfo(group.timezone)
+
+
+async def call_history(session: Session, group_id: int, *, before: str) -> dict[int, date]:
+    """Each patient's last call (local day) before the given week, for fortnightly patients."""
+    tz = await _group_tz(session, group_id)
+    week_start, _ = week_bounds(before, tz)
+    query = select(Call.patient_id, Call.starts_at).where(
+        Call.group_id == group_id,
+        Call.starts_at < week_start,
+        Call.status != CallStatus.CANCELLED,
+        Call.volunteer_id.is_not(None),
+    )
+    last: dict[int, date] = {}
+    for patient_id, starts_at in (await session.execute(query)).all():
+        day = starts_at.astimezone(tz).date()
+        if patient_id not in last or day > last[patient_id]:
+            last[patient_id] = day
+    return last
+
+
+async def previous_week_holders(session: Session, group_id: int, week: str) -> dict[int, int]:
+    """Who rang each patient last week: continuity keeps the pair together."""
+    rota = await rota_for_week(session, group_id, previous_week(week))
+    if rota is None:
+        return {}
+    query = (
+        select(Call.patient_id, Call.volunteer_id)
+        .where(Call.rota_id == rota.id, Call.volunteer_id.is_not(None))
+        .order_by(Call.starts_at)
+    )
+    rows = (await session.execute(query)).all()
+    return {patient: volunteer for patient, volunteer in rows if volunteer is not None}
+
+
+async def rota_for_week(session: Session, group_id: int, week: str) -> Rota | None:
+    found: Rota | None = await session.scalar(
+        select(Rota).where(Rota.group_id == group_id, Rota.week == week)
+    )
+    return found
+
+
+async def calls_of_rota(session: Session, rota_id: int) -> Sequence[Call]:
+    query = select(Call).where(Call.rota_id == rota_id).order_by(Call.starts_at, Call.code)
+    return (await session.scalars(query)).all()
+
+
+async def zoom_sessions_of_rota(
+    session: Session, rota_id: int
+) -> list[tuple[ZoomSession, list[int]]]:
+    sessions = (
+        await session.scalars(
+            select(ZoomSession)
+            .where(ZoomSession.rota_id == rota_id)
+            .order_by(ZoomSession.starts_at)
+        )
+    ).all()
+    invites = (
+        await session.execute(
+            select(ZoomInvite.session_id, ZoomInvite.patient_id).where(
+                ZoomInvite.session_id.in_([s.id for s in sessions])
+            )
+        )
+    ).all()
+    by_session: dict[int, list[int]] = {}
+    for session_id, patient_id in invites:
+        by_session.setdefault(session_id, []).append(patient_id)
+    return [(s, sorted(by_session.get(s.id, []))) for s in sessions]
+
+
+async def clear_draft(session: Session, rota_id: int) -> None:
+    """Remove a draft's calls and sessions before it is rebuilt."""
+    await session.execute(delete(Call).where(Call.rota_id == rota_id))
+    await session.execute(delete(ZoomSession).where(ZoomSession.rota_id == rota_id))
+
+
+async def patient_refs(session: Session, group_id: int) -> dict[int, str]:
+    rows = await session.execute(
+        select(Patient.id, Patient.ref).where(Patient.group_id == group_id)
+    )
+    return {key: value for key, value in rows.all()}
+
+
+async def volunteer_phones(session: Session, group_id: int) -> dict[int, str]:
+    rows = await session.execute(
+        select(Volunteer.id, Volunteer.phone).where(Volunteer.group_id == group_id)
+    )
+    return {key: value for key, value in rows.all()}
+
+
+async def current_call_by_code(
+    session: Session, group_id: int, code: str, *, now: datetime
+) -> Call | None:
+    """The call with this code in a published rota that is not long over.
+
+    Codes repeat from week to week, so the soonest one still current wins.
+    """
+    query = (
+        select(Call)
+        .join(Rota, Rota.id == Call.rota_id)
+        .where(
+            Call.group_id == group_id,
+            Call.code == code.upper(),
+            Rota.status == RotaStatus.PUBLISHED,
+            Call.ends_at > now - CURRENT_FOR,
+        )
+        .order_by(Call.starts_at)
+        .limit(1)
+    )
+    found: Call | None = await session.scalar(query)
+    return found
+
+
+async def held_calls(session: Session, volunteer_id: int, *, now: datetime) -> Sequence[Call]:
+    """A volunteer's current calls: published, not yet logged, not long over."""
+    query = (
+        select(Call)
+        .join(Rota, Rota.id == Call.rota_id)
+        .where(
+            Call.volunteer_id == volunteer_id,
+            Call.status == CallStatus.PLANNED,
+            Rota.status == RotaStatus.PUBLISHED,
+            Call.ends_at > now - CURRENT_FOR,
+        )
+        .order_by(Call.starts_at)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def open_calls(session: Session, group_id: int, *, now: datetime) -> Sequence[Call]:
+    query = (
+        select(Call)
+        .join(Rota, Rota.id == Call.rota_id)
+        .where(
+            Call.group_id == group_id,
+            Call.volunteer_id.is_(None),
+            Call.status == CallStatus.PLANNED,
+            Rota.status == RotaStatus.PUBLISHED,
+            Call.starts_at > now,
+        )
+        .order_by(Call.starts_at)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def swaps_on_offer(session: Session, group_id: int, *, now: datetime) -> Sequence[Call]:
+    query = select(Call).where(
+        Call.group_id == group_id,
+        Call.swap_offered_at.is_not(None),
+        Call.status == CallStatus.PLANNED,
+        Call.starts_at > now,
+    )
+    return (await session.scalars(query.order_by(Call.starts_at))).all()
+
+
+async def claim(session: Session, call_id: int, volunteer_id: int) -> bool:
+    """First claimer wins: one conditional UPDATE, the same on SQLite and PostgreSQL."""
+    won = await session.scalar(
+        update(Call)
+        .where(
+            Call.id == call_id,
+            Call.volunteer_id.is_(None),
+            Call.status == CallStatus.PLANNED,
+        )
+        .values(volunteer_id=volunteer_id, version=Call.version + 1, swap_offered_at=None)
+        .returning(Call.id)
+    )
+    return won is not None
+
+
+async def take_swap(session: Session, call_id: int, *, holder_id: int, taker_id: int) -> bool:
+    """The call passes straight from holder to taker: it is never without a holder."""
+    won = await session.scalar(
+        update(Call)
+        .where(
+            Call.id == call_id,
+            Call.volunteer_id == holder_id,
+            Call.swap_offered_at.is_not(None),
+            Call.status == CallStatus.PLANNED,
+        )
+        .values(volunteer_id=taker_id, version=Call.version + 1, swap_offered_at=None)
+        .returning(Call.id)
+    )
+    return won is not None
+
+
+async def mark_done(session: Session, call_id: int, volunteer_id: int) -> bool:
+    done = await session.scalar(
+        update(Call)
+        .where(
+            Call.id == call_id,
+            Call.volunteer_id == volunteer_id,
+            Call.status == CallStatus.PLANNED,
+        )
+        .values(status=CallStatus.DONE, version=Call.version + 1, swap_offered_at=None)
+        .returning(Call.id)
+    )
+    return done is not None
+
+
+async def release_future_calls(
+    session: Session, volunteer_id: int, *, after: datetime
+) -> Sequence[Call]:
+    """Give a pausing volunteer's future calls back to the group as open calls."""
+    released = (
+        await session.scalars(
+            update(Call)
+            .where(
+                Call.volunteer_id == volunteer_id,
+                Call.status == CallStatus.PLANNED,
+                Call.starts_at > after,
+            )
+            .values(volunteer_id=None, version=Call.version + 1, swap_offered_at=None)
+            .returning(Call)
+        )
+    ).all()
+    return released
+
+
+async def codes_in_rota(session: Session, rota_id: int) -> set[str]:
+    return set((await session.scalars(select(Call.code).where(Call.rota_id == rota_id))).all())
+
+
+async def failed_attempts(session: Session, call: Call) -> int:
+    """How many calls in this chain of retries went unanswered (this one included)."""
+    count = 1
+    current = call
+    while current.retry_of_id is not None:
+        previous = await session.get(Call, current.retry_of_id)
+        if previous is None:
+            break
+        count += 1
+        current = previous
+    return count

@@ -1,0 +1,91 @@
+"""A whole week on the controllable clock: every message once, at the right local time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from rota.services import rotas
+from rota.services.audit import CLI
+from rota.storage import Call, OutboxMessage, Patient
+from tests.cycle.simulation import Simulation
+from tests.usecases.helpers import published_week
+
+LONDON = ZoneInfo("Europe/London")
+STEP = timedelta(minutes=15)  # the scheduler's tick in these simulations
+
+
+async def publish(db, now, week):
+    await published_week(db, now)
+    if week != "2026-W49":
+        await rotas.build_rota(db, None, week, actor=CLI, now=now, time_limit_s=5)
+        await rotas.publish_rota(db, None, week, actor=CLI, now=now)
+
+
+@pytest.mark.parametrize("week", ["2026-W49", "2026-W13", "2026-W43"])
+async def test_every_reminder_and_checkin_is_sent_once_at_the_right_local_time(sqlite_db, week):
+    monday = datetime.fromisocalendar(int(week[:4]), int(week[-2:]), 1)
+    built_at = datetime(monday.year, monday.month, monday.day, tzinfo=UTC) - timedelta(days=4)
+    await publish(sqlite_db, built_at, week)
+    start, end = built_at + timedelta(days=3), built_at + timedelta(days=11)  # Sun to next Mon
+    sim = Simulation.start(sqlite_db, start)
+    await sim.run_until(end, step=STEP)
+    async with sqlite_db.transaction() as session:
+        calls = [
+            c
+            for c in await session.scalars(select(Call).where(Call.volunteer_id.is_not(None)))
+            if start + timedelta(days=1) <= c.starts_at < end - timedelta(days=1)
+        ]
+        textable = {p.id for p in await session.scalars(select(Patient)) if p.textable}
+        landlines = {p.phone for p in await session.scalars(select(Patient)) if not p.textable}
+        keys = {m.id: m.key for m in await session.scalars(select(OutboxMessage))}
+    sent = sim.sent()
+    by_key = Counter(keys[m.message_id] for _, m in sent)
+    assert all(count == 1 for count in by_key.values()), "something was sent twice"
+    when_sent = {keys[m.message_id]: at for at, m in sent}
+    for call in calls:
+        local_start = call.starts_at.astimezone(LONDON)
+        evening = when_sent[f"reminder:{call.id}:evening:volunteer:{call.volunteer_id}"].astimezone(
+            LONDON
+        )
+        assert (
+            evening.date() == local_start.date() - timedelta(days=1)
+            and evening.hour == 18
+            and evening.minute == 0
+        )
+        soon = when_sent[f"reminder:{call.id}:soon:volunteer:{call.volunteer_id}"]
+        assert (
+            call.starts_at - timedelta(minutes=30)
+            <= soon
+            < call.starts_at - timedelta(minutes=30) + STEP
+        )
+        checkin = f"checkin:{call.id}:patient:{call.patient_id}"
+        if call.patient_id in textable and call.attempt == 1:
+            at = when_sent[checkin].astimezone(LONDON)
+            assert (at.date(), at.hour, at.minute) == (
+                local_start.date(),
+                9,
+                0,
+            )  # held until quiet hours open
+        else:
+            assert checkin not in when_sent
+    assert calls
+    assert not any(m.address in landlines for _, m in sent if m.channel == "sms")
+    # nothing patient-facing outside 09:00-20:00 local
+    for at, message in sent:
+        if keys[message.message_id].startswith("checkin:"):
+            assert 9 <= at.astimezone(LONDON).hour < 20
+
+
+async def test_running_the_sweeps_twice_at_the_same_moment_queues_nothing_twice(sqlite_db, now):
+    from rota.services.cycle import run_due_work
+
+    await published_week(sqlite_db, now)
+    moment = datetime(2026, 12, 1, 9, 45, tzinfo=UTC)
+    first = await run_due_work(sqlite_db, moment)
+    second = await run_due_work(sqlite_db, moment)
+    assert sum(first.queued.values()) > 0 and second.queued == {}

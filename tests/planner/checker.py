@@ -1,0 +1,128 @@
+"""An independent check of every hard rule, written from the rules, not from the planner."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from itertools import combinations
+
+from rota.planner import Plan, PlanRequest
+from rota.windows import WeeklyWindow
+
+RATES = {"high": 2.0, "medium": 1.0, "low": 0.5}
+
+
+def due(patient, week: str) -> int:
+    rate = patient.calls_per_week if patient.calls_per_week is not None else RATES[patient.risk]
+    if rate < 1:
+        if patient.last_call_on is None:
+            return 1
+        sunday = date.fromisocalendar(int(week[:4]), int(week[6:]), 7)
+        return 1 if (sunday - patient.last_call_on).days >= round(7 / rate) else 0
+    return min(7, int(rate + 0.5))
+
+
+def utc(week: str, weekday: int, minutes: int, tz) -> datetime:
+    day = date.fromisocalendar(int(week[:4]), int(week[6:]), 1) + timedelta(days=weekday)
+    naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minutes)
+    aware = naive.replace(tzinfo=tz)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:  # spring gap
+        aware = naive.replace(tzinfo=tz, fold=1)
+    return aware.astimezone(UTC)
+
+
+def broken_rules(request: PlanRequest, plan: Plan) -> list[str]:
+    problems: list[str] = []
+    patients = {p.id: p for p in request.patients}
+    volunteers = {v.id: v for v in request.volunteers}
+    length = request.call_minutes
+
+    def say(text: str) -> None:
+        problems.append(text)
+
+    codes = Counter(c.code for c in plan.calls)
+    say_dupes = [code for code, n in codes.items() if n > 1]
+    if say_dupes:
+        say(f"codes repeat: {say_dupes}")
+    hosting: dict[int, list[WeeklyWindow]] = {}
+    for session in plan.sessions:
+        if session.host_id is not None:
+            hosting.setdefault(session.host_id, []).append(
+                next(t.window for t in request.sessions if t.id == session.template_id)
+            )
+    per_patient: dict[int, list] = {}
+    for call in plan.calls:
+        per_patient.setdefault(call.patient_id, []).append(call)
+        if call.starts_at != utc(request.week, call.weekday, call.start, request.tz):
+            say(f"{call.code} starts at the wrong instant")
+        if call.ends_at != utc(request.week, call.weekday, call.end, request.tz):
+            say(f"{call.code} ends at the wrong instant")
+        if call.volunteer_id is None:
+            continue
+        patient, volunteer = patients[call.patient_id], volunteers.get(call.volunteer_id)
+        time = WeeklyWindow(call.weekday, call.start, call.end)
+        if volunteer is None or volunteer.paused:
+            say(f"{call.code} goes to a paused or unknown volunteer")
+            continue
+        if call.end - call.start != length:
+            say(f"{call.code} is not one call long")
+        if not any(w.contains(time) for w in volunteer.windows):
+            say(f"{call.code} is outside the volunteer's windows")
+        if patient.windows and not any(w.contains(time) for w in patient.windows):
+            say(f"{call.code} is outside the patient's windows")
+        if patient.language not in volunteer.languages:
+            say(f"{call.code}: volunteer does not speak {patient.language}")
+        if volunteer.id in patient.never_pair:
+            say(f"{call.code}: never-pair broken")
+        if any(time.overlaps(h) for h in hosting.get(volunteer.id, [])):
+            say(f"{call.code}: volunteer is hosting Zoom then")
+    by_volunteer: dict[int, list] = {}
+    for call in plan.calls:
+        if call.volunteer_id is not None:
+            by_volunteer.setdefault(call.volunteer_id, []).append(call)
+    for vid, calls in by_volunteer.items():
+        if len(calls) > volunteers[vid].max_calls:
+            say(f"volunteer {vid} has more than their maximum")
+        for a, b in combinations(calls, 2):
+            if a.weekday == b.weekday and a.start < b.end and b.start < a.end:
+                say(f"volunteer {vid} has overlapping calls {a.code} {b.code}")
+    for pid, patient in patients.items():
+        calls = per_patient.get(pid, [])
+        wanted = due(patient, request.week)
+        if len(calls) != wanted:
+            say(f"patient {pid} has {len(calls)} calls, due {wanted}")
+        days = [c.weekday for c in calls]
+        if len(set(days)) != len(days):
+            say(f"patient {pid} has two calls on one day")
+        if wanted >= 2 and any(abs(a - b) < 2 for a, b in combinations(days, 2)):
+            say(f"patient {pid}'s calls are less than two days apart")
+        rate = patient.calls_per_week or RATES[patient.risk]
+        if rate < 1 and patient.last_call_on and calls:
+            monday = date.fromisocalendar(int(request.week[:4]), int(request.week[6:]), 1)
+            for call in calls:
+                if (monday + timedelta(days=call.weekday) - patient.last_call_on).days < 14:
+                    say(f"patient {pid} is rung within 14 days of their last call")
+    open_calls = sum(1 for c in plan.calls if c.volunteer_id is None)
+    if open_calls > len(plan.uncovered):
+        say("an open call has no reason in uncovered")
+    invited: Counter[int] = Counter()
+    for session in plan.sessions:
+        template = next(t for t in request.sessions if t.id == session.template_id)
+        invited.update(session.patient_ids)
+        if len(session.patient_ids) > template.capacity:
+            say(f"session {template.id} is over capacity")
+        if session.host_id is None:
+            if session.patient_ids:
+                say(f"session {template.id} has patients but no host")
+            continue
+        host = volunteers[session.host_id]
+        if not host.zoom_host or host.paused:
+            say(f"session {template.id} host cannot host")
+        if not any(w.contains(template.window) for w in host.windows):
+            say(f"session {template.id} host is not free then")
+        for pid in session.patient_ids:
+            if not patients[pid].zoom:
+                say(f"patient {pid} is not a Zoom invitee")
+    if any(n > 1 for n in invited.values()):
+        say("a patient is in two Zoom sessions")
+    return problems
