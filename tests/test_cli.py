@@ -137,3 +137,17 @@ def test_the_weekly_rota_routine_from_the_command_line(ringround, tmp_path):
     assert again.exit_code == 1 and "already published" in again.stderr
     bad = ringround("rota", "build", "--week", "2026-W60", ok=False)
     assert bad.exit_code == 1 and "has no week 60" in bad.stderr
+
+
+def test_erasure_audit_alerts_purge_and_invites_from_the_command_line(ringround):
+    ringround("import", "volunteers", str(SAMPLE / "volunteers.csv"))
+    ringround("import", "patients", str(SAMPLE / "patients.csv"))
+    link = ringround("volunteers", "invite", "07700 900010").stdout.strip()
+    assert link.startswith("https://t.me/RingroundBot?start=inv_")
+    assert "erased patient RP1001" in ringround("erase", "patient", "RP1001").stdout
+    assert "no patient with ref 'RP1001'" in ringround("erase", "patient", "RP1001", ok=False).stderr
+    events = json.loads(ringround("audit", "--json").stdout)
+    assert {"patient.erase", "volunteer.invite", "import.patients"} <= {e["action"] for e in events}
+    assert all("Kowalski" not in json.dumps(e) for e in events)
+    assert "no open alerts" in ringround("alerts").stdout
+    assert "purged" in ringround("purge").stdout

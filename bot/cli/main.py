@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import admin, demo, people, report, rota
+from bot.cli import admin, demo, people, privacy, report, rota
 
 app = typer.Typer(
     name="ringround",
@@ -22,6 +22,11 @@ app.add_typer(people.volunteers_app, name="volunteers")
 app.add_typer(rota.rota_app, name="rota")
 app.add_typer(rota.sessions_app, name="sessions")
 app.command("report")(report.report)
+app.add_typer(privacy.erase_app, name="erase")
+app.command("purge")(privacy.purge)
+app.command("audit")(privacy.audit)
+app.command("alerts")(privacy.alerts)
+people.volunteers_app.command("invite")(privacy.invite)
 app.command("demo")(demo.demo)
 
 

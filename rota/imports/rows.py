@@ -42,6 +42,7 @@ class ParsedFile:
 
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)  # identity -> spreadsheet row
 
 
 def _g(row: dict[str, str], column: str) -> str:
@@ -116,6 +117,7 @@ def _parse(
             continue
         first_seen[key] = number
         parsed.records[key] = fields
+        parsed.rows[key] = number
         if on_progress and done % 500 == 0:
             on_progress(done, len(rows))
     if on_progress:

@@ -121,18 +121,20 @@ def build_network(week: Week) -> Network:
             step = -(-FAIR_STEPS * (already + j) // most)  # ceil: a convex, rising cost
             net.fairness_arcs.append(net.arc(node, SINK, 1, w.fairness * step))
 
-    def targets(patient: PatientNeed, day: int, volunteer_ids: set[int]) -> list[tuple[int, int]]:
-        """(node, capacity) a call of this patient on this day can flow into."""
-        found: list[tuple[int, int]] = []
-        if not patient.windows:
-            for key in windows_by_day.get(day, []):
-                if week.windows[key].volunteer_id in volunteer_ids:
-                    found.append((window_nodes[key], len(week.windows[key].slots)))
-            return found
-        for index in slots_by_day.get(day, []):
-            slot = week.slots[index]
-            if slot.volunteer_id in volunteer_ids and in_patient_windows(patient, slot.time):
-                found.append((slot_nodes[index], 1))
+    windows_of: dict[tuple[int, int], list[int]] = {}
+    for window in week.windows:
+        windows_of.setdefault((window.volunteer_id, window.window.weekday), []).append(window.key)
+
+    def continuity_targets(patient: PatientNeed, day: int, vid: int) -> list[int]:
+        """Nodes through which last week's volunteer can take this patient's call."""
+        found: list[int] = []
+        for key in windows_of.get((vid, day), []):
+            if not patient.windows:
+                found.append(window_nodes[key])
+                continue
+            for index in week.windows[key].slots:
+                if in_patient_windows(patient, week.slots[index].time):
+                    found.append(slot_nodes[index])
         return found
 
     # Targets are grouped in blocks (per language and day, or per preferred window) so a
@@ -233,8 +235,9 @@ def build_network(week: Week) -> Network:
                 net.day_in[(i, day)] = into
             else:
                 net.day_in[(i, day)] = [net.arc(patient_node, day_node, 1, 0)]
-            for target, _ in targets(patient, day, keep):
-                net.arc(day_node, target, 1, -w.continuity)
+            for vid in keep:
+                for target in continuity_targets(patient, day, vid):
+                    net.arc(day_node, target, 1, -w.continuity)
             for entry in entries:
                 net.arc(day_node, entry, 1, 0)
     total = sum(n.calls for n in week.needs)

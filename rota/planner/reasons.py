@@ -41,6 +41,7 @@ def _fits(volunteer: VolunteerOffer, need: Need, length: int) -> list[int]:
 
 def explain(week: Week, routes: Routes) -> list[Uncovered]:
     length = week.request.call_minutes
+    fits_cache: dict[tuple[object, ...], dict[int, list[int]]] = {}
     offering = sorted((v for v in week.request.volunteers if not v.paused), key=lambda v: v.id)
     load = Counter(week.slots[s].volunteer_id for slots in routes.values() for s in slots)
     found: list[tuple[int, str | int, int]] = []  # (patient id, reason or short day, count)
@@ -50,7 +51,7 @@ def explain(week: Week, routes: Routes) -> list[Uncovered]:
             found.append(
                 (
                     need.patient.id,
-                    _reason(week, need, routes.get(index, []), offering, load, length),
+                    _reason(week, need, routes.get(index, []), offering, load, length, fits_cache),
                     missing,
                 )
             )
@@ -78,6 +79,7 @@ def _reason(
     offering: list[VolunteerOffer],
     load: Counter[int],
     length: int,
+    fits_cache: dict[tuple[object, ...], dict[int, list[int]]],
 ) -> str | int:
     """A sentence, or the weekday that is short of volunteers (counted up afterwards)."""
     patient = need.patient
@@ -92,8 +94,11 @@ def _reason(
         only = "the only available volunteer" if len(speakers) == 1 else "every volunteer"
         extra = "" if patient.language == "en" else f" who speaks {language}"
         return f"never-pair excludes {only}{extra}"
-    fitting = {v.id: _fits(v, need, length) for v in allowed}
-    fitting = {vid: days for vid, days in fitting.items() if days}
+    key = (patient.language, patient.never_pair, patient.windows, need.days)
+    if key not in fits_cache:  # patients alike share the answer: it is costly at scale
+        every = {v.id: _fits(v, need, length) for v in allowed}
+        fits_cache[key] = {vid: days for vid, days in every.items() if days}
+    fitting = fits_cache[key]
     if not fitting:
         when = (
             f"in {patient.label}'s windows ({format_windows(patient.windows)})"

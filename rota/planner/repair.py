@@ -35,10 +35,29 @@ def fill_gaps(week: Week, routes: Routes) -> Routes:
     for slot in week.slots:
         by_day.setdefault(slot.time.weekday, []).append(slot)
 
-    def rank(i: int) -> tuple[int, int]:
-        return (RISKS.index(week.needs[i].patient.risk), week.needs[i].patient.id)
+    ranks = [(RISKS.index(n.patient.risk), n.patient.id) for n in week.needs]
+    rank = ranks.__getitem__
+    suiting: dict[tuple[object, ...], list[Slot]] = {}
 
-    queue = [(rank(i), i) for i, need in enumerate(week.needs) if need.days]
+    def fitting_slots(i: int, day: int) -> list[Slot]:
+        """Slots this patient could take on this day, shared by patients alike."""
+        patient = week.needs[i].patient
+        key = (patient.language, patient.never_pair, patient.windows, day)
+        if key not in suiting:
+            suiting[key] = [
+                s
+                for s in by_day.get(day, [])
+                if suits(patient, week.volunteers[s.volunteer_id])
+                and in_patient_windows(patient, s.time)
+            ]
+        return suiting[key]
+
+    # Only patients still short of calls need work; bumped ones join the queue later.
+    queue = [
+        (rank(i), i)
+        for i, need in enumerate(week.needs)
+        if need.days and len(placed.get(i, [])) < need.calls
+    ]
     heapq.heapify(queue)
     while queue:
         _, i = heapq.heappop(queue)
@@ -49,12 +68,7 @@ def fill_gaps(week: Week, routes: Routes) -> Routes:
                 break
             if any(days_clash(day, week.slots[s].time.weekday, need.spaced) for s in mine):
                 continue
-            fitting = [
-                s
-                for s in by_day.get(day, [])
-                if suits(patient, week.volunteers[s.volunteer_id])
-                and in_patient_windows(patient, s.time)
-            ]
+            fitting = fitting_slots(i, day)
             free = [
                 s
                 for s in fitting

@@ -11,9 +11,11 @@ from rota.domain import VolunteerStatus
 from rota.imports.csvfile import CsvFileError, Problem
 from rota.imports.rows import ParsedFile, parse_patients, parse_volunteers
 from rota.services.audit import Actor, record
-from rota.storage import repository
+from rota.services.privacy import erasure_key
+from rota.storage import privacy_queries, repository
 from rota.storage.db import Database
-from rota.storage.people import Patient, Volunteer
+from rota.storage.people import Group, Patient, Volunteer
+from rota.storage.repository import Session
 
 Progress = Callable[[int, int], None]
 
@@ -63,6 +65,10 @@ async def import_patients(
     if parsed is None:
         return result
     async with db.transaction() as session:
+        erased = await _erased_rows(session, group_id, parsed, data, allow_fictional)
+        if erased:
+            result.problems = erased
+            return result
         existing = await repository.patients_by_ref(session, group_id)
         for ref, fields in parsed.records.items():
             patient = existing.get(ref)
@@ -152,6 +158,28 @@ async def import_volunteers(
             )
             result.applied = True
     return result
+
+
+async def _erased_rows(
+    session: Session, group_id: int, parsed: ParsedFile, data: bytes, allow_fictional: bool
+) -> list[Problem]:
+    """An erased patient is not silently brought back by the next list from the practice."""
+    erased = await privacy_queries.erased_keys(session, group_id)
+    if not erased:
+        return []
+    group = await session.get_one(Group, group_id)
+    problems = []
+    for ref in parsed.records:
+        at = erased.get(erasure_key(group.code, ref))
+        if at is not None:
+            problems.append(
+                Problem(
+                    parsed.rows[ref],
+                    f"ref {ref} was erased on {at:%d %b %Y} at their request; "
+                    "remove this row (the practice's list may be out of date)",
+                )
+            )
+    return problems
 
 
 def _parse_or_problems(

@@ -1,0 +1,61 @@
+"""What organisers and data-protection leads look at: open alerts and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rota.services.audit import Actor, record
+from rota.services.groups import resolve_group
+from rota.storage import oversight_queries, repository
+from rota.storage.db import Database
+
+
+async def open_alerts(
+    db: Database, group_name: str | None, *, actor: Actor, now: datetime
+) -> list[dict[str, Any]]:
+    async with db.transaction() as session:
+        group = await resolve_group(session, group_name)
+        tz = ZoneInfo(group.timezone)
+        rows = await oversight_queries.open_escalations(session, group.id)
+        record(session, actor, "alerts.read", at=now, group_id=group.id)
+        return [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "patient_ref": ref,
+                "call": code,
+                "raised_at": e.raised_at.astimezone(tz).isoformat(),
+                "repeats": e.repeats,
+            }
+            for e, ref, code in rows
+        ]
+
+
+async def audit_trail(
+    db: Database,
+    group_name: str | None,
+    *,
+    action: str | None,
+    limit: int,
+    actor: Actor,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    async with db.transaction() as session:
+        group = await resolve_group(session, group_name)
+        events = await repository.audit_events(session, group.id, action, limit)
+        rows = [
+            {
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "role": e.role,
+                "action": e.action,
+                "subject": e.subject,
+                "channel": e.channel,
+                "detail": e.detail,
+            }
+            for e in events
+        ]
+        record(session, actor, "audit.read", at=now, group_id=group.id)
+        return rows

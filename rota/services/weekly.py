@@ -1,0 +1,104 @@
+"""Once-a-week work, checked on every sweep and done once per group and week.
+
+Draft next week's rota on the group's draft day, optionally publish it on a deadline,
+and send organisers the report of the week just gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from rota.domain import RotaStatus
+from rota.exports.report_files import report_text
+from rota.services.audit import SCHEDULER
+from rota.services.notify import tell_organisers
+from rota.services.report import weekly_report
+from rota.services.rotas import RotaError, build_rota, publish_rota
+from rota.storage import cycle_queries, repository, rota_queries
+from rota.storage.db import Database
+from rota.storage.people import Group
+from rota.windows import local_to_utc, next_week, parse_weekday, previous_week, week_monday, week_of
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {"draft_on": "Thu 10:00", "report_on": "Mon 09:00", "auto_publish_on": None}
+
+
+def _moment(setting: str, week: str, tz: ZoneInfo) -> datetime:
+    """'Thu 10:00' in the given ISO week, as a UTC instant."""
+    day, clock = setting.split()
+    hours, minutes = (int(x) for x in clock.split(":"))
+    date = week_monday(week) + timedelta(days=parse_weekday(day))
+    return local_to_utc(date, hours * 60 + minutes, tz)
+
+
+def _setting(group: Group, name: str) -> str | None:
+    value = (group.settings or {}).get(name, DEFAULTS[name])
+    return value if isinstance(value, str) else None
+
+
+async def weekly_work(db: Database, now: datetime) -> list[str]:
+    """Returns what was done, e.g. ['drafted Riverside PPG 2026-W49']."""
+    done: list[str] = []
+    async with db.transaction() as session:
+        groups = list(await repository.groups(session))
+    for group in groups:
+        tz = ZoneInfo(group.timezone)
+        this_week = week_of(now, tz)
+        coming = next_week(this_week)
+        draft_on = _setting(group, "draft_on")
+        if draft_on and now >= _moment(draft_on, this_week, tz):
+            done += await _draft(db, group, coming, now)
+        auto = _setting(group, "auto_publish_on")
+        if auto and now >= _moment(auto, this_week, tz):
+            done += await _auto_publish(db, group, coming, now)
+        report_on = _setting(group, "report_on")
+        if report_on and now >= _moment(report_on, this_week, tz):
+            done += await _report(db, group, previous_week(this_week), now)
+    return done
+
+
+async def _draft(db: Database, group: Group, week: str, now: datetime) -> list[str]:
+    async with db.transaction() as session:
+        if await rota_queries.rota_for_week(session, group.id, week) is not None:
+            return []
+    result = await build_rota(db, group.name, week, actor=SCHEDULER, now=now)
+    summary = result.view["summary"]
+    async with db.transaction() as session:
+        await tell_organisers(
+            session,
+            group,
+            key=f"draft:{group.id}:{week}",
+            now=now,
+            text=f"The draft rota for {week} is ready: {summary['assigned']} calls assigned, "
+            f"{summary['open']} open, {len(result.view['uncovered'])} not covered. "
+            "Review it with /rota and publish.",
+        )
+    return [f"drafted {group.name} {week}"]
+
+
+async def _auto_publish(db: Database, group: Group, week: str, now: datetime) -> list[str]:
+    async with db.transaction() as session:
+        rota = await rota_queries.rota_for_week(session, group.id, week)
+        if rota is None or rota.status != RotaStatus.DRAFT:
+            return []
+    await publish_rota(db, group.name, week, actor=SCHEDULER, now=now)
+    return [f"published {group.name} {week}"]
+
+
+async def _report(db: Database, group: Group, week: str, now: datetime) -> list[str]:
+    key = f"report:{group.id}:{week}"
+    async with db.transaction() as session:
+        if key in await cycle_queries.recent_message_keys(
+            session, group.id, since=now - timedelta(days=10)
+        ):
+            return []
+    try:
+        report = await weekly_report(db, group.name, week, actor=SCHEDULER, now=now)
+    except RotaError:
+        return []  # no rota that week: nothing to report
+    async with db.transaction() as session:
+        await tell_organisers(session, group, key=key, now=now, text=report_text(report))
+    return [f"reported {group.name} {week}"]
