@@ -89,3 +89,52 @@ async def test_running_the_sweeps_twice_at_the_same_moment_queues_nothing_twice(
     first = await run_due_work(sqlite_db, moment)
     second = await run_due_work(sqlite_db, moment)
     assert sum(first.queued.values()) > 0 and second.queued == {}
+
+
+async def test_a_service_down_when_reminders_fall_due_sends_each_once_late(sqlite_db, now):
+    await published_week(sqlite_db, now)
+    async with sqlite_db.transaction() as session:
+        first = (
+            await session.scalars(
+                select(Call).where(Call.volunteer_id.is_not(None)).order_by(Call.starts_at)
+            )
+        ).first()
+    due = first.starts_at - timedelta(minutes=30)
+    sim = Simulation.start(sqlite_db, due - timedelta(hours=1))
+    await sim.run_until(due - timedelta(minutes=1), step=timedelta(minutes=5))
+    before = len(sim.sent())
+    sim.clock.now = due + timedelta(minutes=15)  # stopped just before, started 15 min later
+    await sim.tick()
+    await sim.tick()  # and a second tick straight after: nothing more
+    late = [
+        (at, m) for at, m in sim.sent()[before:] if m.body.startswith(f"Call {first.code} is due")
+    ]
+    assert len(late) == 1 and late[0][0] == due + timedelta(minutes=15)
+
+
+async def test_a_sweep_that_crashes_midway_duplicates_nothing_when_run_again(
+    sqlite_db, now, monkeypatch
+):
+    from rota.services import cycle
+
+    await published_week(sqlite_db, now)
+    moment = datetime(2026, 12, 1, 9, 45, tzinfo=UTC)
+    real = cycle.tell_volunteer
+    calls_made = 0
+
+    async def flaky(*args, **kwargs):
+        nonlocal calls_made
+        calls_made += 1
+        if calls_made == 3:
+            raise RuntimeError("process killed")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(cycle, "tell_volunteer", flaky)
+    with pytest.raises(RuntimeError):
+        await cycle.run_due_work(sqlite_db, moment)
+    monkeypatch.setattr(cycle, "tell_volunteer", real)
+    await cycle.run_due_work(sqlite_db, moment)
+    await cycle.run_due_work(sqlite_db, moment)
+    async with sqlite_db.transaction() as session:
+        keys = [m.key for m in await session.scalars(select(OutboxMessage))]
+    assert len(keys) == len(set(keys)) and any(k.startswith("reminder:") for k in keys)

@@ -1,0 +1,44 @@
+"""What the scheduler runs. Jobs are stored by reference ("bot.jobs:sweep") with no
+arguments, so nothing personal ever sits in the job store; they find the running
+service's runtime here."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.runtime import Runtime
+from rota.services.cycle import run_due_work
+from rota.services.privacy import purge
+from rota.services.weekly import weekly_work
+
+log = logging.getLogger(__name__)
+
+_runtime: Runtime | None = None
+
+
+def bind(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def _bound() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("the scheduler runs jobs only inside `ringround serve`")
+    return _runtime
+
+
+async def sweep() -> None:
+    """Every few minutes: reminders, check-ins, re-offers, chasers, alerts, weekly work."""
+    runtime = _bound()
+    now = runtime.clock()
+    stats = await run_due_work(runtime.db, now)
+    done = await weekly_work(runtime.db, now)
+    runtime.state["last_sweep"] = now.isoformat()
+    if stats.queued or done:
+        log.info("sweep queued %s; weekly work %s", stats.queued, done)
+
+
+async def nightly_purge() -> None:
+    runtime = _bound()
+    counts = await purge(runtime.db, runtime.clock())
+    log.info("retention purge: %s", counts)

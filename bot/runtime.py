@@ -1,0 +1,28 @@
+"""What a running service holds: settings, database, clock and the outgoing channels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from config import Settings
+from rota.ports import Channel
+from rota.storage.db import Database
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Built once by the composition root; handed to every front-end and job."""
+
+    settings: Settings
+    db: Database
+    channels: dict[str, Channel] = field(default_factory=dict)
+    clock: Callable[[], datetime] = system_clock
+    telegram: Any = None  # telegram.ext.Application when the bot runs
+    state: dict[str, Any] = field(default_factory=dict)  # health facts: scheduler, dispatcher
