@@ -31,7 +31,8 @@ from rota.planner import (
 )
 from rota.windows import WeeklyWindow, week_monday
 
-SIZES = {"practice": (300, 40), "pcn": (2_000, 200), "county": (20_000, 2_000)}
+# (patients, volunteers, solver time limit in seconds)
+SIZES = {"practice": (300, 40, 1), "pcn": (2_000, 200, 10), "county": (20_000, 2_000, 40)}
 WEEK = "2026-W49"
 OTHER_LANGUAGES = ("pl", "ur", "bn", "pa", "gu")
 # Preferred windows come from the few an organiser typically offers.
@@ -89,7 +90,9 @@ def _volunteers(rng: random.Random, count: int, calls_needed: int) -> list[Volun
     return offers
 
 
-def synthetic_group(patients: int, volunteers: int, seed: int) -> PlanRequest:
+def synthetic_group(
+    patients: int, volunteers: int, seed: int, time_limit_s: float = 10
+) -> PlanRequest:
     rng = random.Random(seed)
     monday = week_monday(WEEK)
     needs = []
@@ -133,7 +136,9 @@ def synthetic_group(patients: int, volunteers: int, seed: int) -> PlanRequest:
         SessionTemplate(i, WeeklyWindow(day, 14 * 60, 15 * 60), capacity=8, title=f"Coffee {i}")
         for i, day in enumerate([d for d in (0, 2, 4) for _ in range(max(1, patients // 1000))])
     )
-    return PlanRequest("bench", WEEK, tuple(needs), tuple(offers), sessions, time_limit_s=10)
+    return PlanRequest(
+        "bench", WEEK, tuple(needs), tuple(offers), sessions, time_limit_s=time_limit_s
+    )
 
 
 def row(name: str, plan: Plan, seconds: float) -> str:
@@ -161,8 +166,8 @@ def main() -> None:
         f"{'contin':>6} {'max/min':>6} {'status':>8} {'gap':>8}"
     )
     for size in args.sizes.split(","):
-        patients, volunteers = SIZES[size]
-        request = synthetic_group(patients, volunteers, args.seed)
+        patients, volunteers, limit = SIZES[size]
+        request = synthetic_group(patients, volunteers, args.seed, limit)
         print(f"== {size}: {patients} patients, {volunteers} volunteers")
         for name, planner in (("solver", plan_week), ("greedy", greedy_plan)):
             started = time.perf_counter()

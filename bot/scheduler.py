@@ -7,6 +7,7 @@ themselves are idempotent sweeps, so even a repeated run sends nothing twice.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -48,12 +49,14 @@ def build_scheduler(database_url: str, *, timezone: str = "Europe/London") -> As
 
 
 def add_jobs(scheduler: AsyncIOScheduler) -> None:
+    """Add each job once. A job already in the store keeps its next run time, so a run
+    missed while the service was down still fires (once, coalesced) after a restart."""
     for job_id, spec in JOBS.items():
         options = dict(spec)
-        scheduler.add_job(
-            options.pop("func"),
-            options.pop("trigger"),
-            id=job_id,
-            replace_existing=True,
-            **options,
-        )
+        func, trigger = options.pop("func"), options.pop("trigger")
+        existing = scheduler.get_job(job_id)
+        if existing is not None and existing.func_ref == func:
+            continue
+        if job_id == "sweep":
+            options["next_run_time"] = datetime.now(UTC)  # catch up at once on first start
+        scheduler.add_job(func, trigger, id=job_id, replace_existing=True, **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -32,9 +33,9 @@ def now() -> datetime:
     return NOW
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A database of our own on the PostgreSQL server, dropped at the end."""
+@contextlib.contextmanager
+def scratch_database() -> Iterator[str]:
+    """A database of our own on the PostgreSQL server, dropped afterwards."""
     reason = postgres_unavailable_reason()
     if reason:
         unavailable(reason)
@@ -47,6 +48,13 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The session's PostgreSQL database, migrated once, emptied before each test."""
+    with scratch_database() as url:
+        yield url
 
 
 _migrated: set[str] = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import admin, demo, people, privacy, report, rota
+from bot.cli import admin, demo, people, privacy, report, rota, service
 
 app = typer.Typer(
     name="ringround",
@@ -27,6 +27,7 @@ app.command("purge")(privacy.purge)
 app.command("audit")(privacy.audit)
 app.command("alerts")(privacy.alerts)
 people.volunteers_app.command("invite")(privacy.invite)
+app.command("serve")(service.serve)
 app.command("demo")(demo.demo)
 
 

@@ -3,11 +3,13 @@
 The first solve is a relaxation, so its cost is a bound. A twice-weekly patient whose calls
 land on neighbouring days gets a gap day between them: the first call must fall before it,
 the second after, which no later solve can break. The flow is solved again until no patient
-clashes (or a few rounds); whatever still clashes is dropped and re-placed greedily.
+clashes (or a few rounds, within half the time limit); whatever still clashes is dropped
+and re-placed greedily.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -83,12 +85,19 @@ class FlowSolver:
         self.close(arc for day, arc in second.items() if day <= gap)
 
 
-def solve_flow(net: Network) -> tuple[FlowSolver, FlowResult]:
+def solve_flow(net: Network, time_limit_s: float = 10.0) -> tuple[FlowSolver, FlowResult]:
+    """Solve, then re-solve with gap days while clashes remain, rounds fit the time limit."""
+    started = time.perf_counter()
     solver = FlowSolver(net)
     routes, bound = solver.solve()
+    one_solve = time.perf_counter() - started
     clashes = spacing_clashes(net, routes)
     first_clashes, resolves = len(clashes), 0
-    while clashes and resolves < RESOLVES:
+    while (
+        clashes
+        and resolves < RESOLVES
+        and time.perf_counter() - started + one_solve < time_limit_s / 2
+    ):
         for need, day in clashes:
             solver.keep_apart(need, day)
         routes, _ = solver.solve()

@@ -50,7 +50,7 @@ def _plan(request: PlanRequest, held: list[HeldCall] | tuple[HeldCall, ...]) -> 
     week = build_week(request, held)
     net = build_network(week)
     built = perf_counter()
-    _, flow = solve_flow(net)
+    _, flow = solve_flow(net, request.time_limit_s)
     stats = {
         "arcs": float(len(net.tails)),
         "nodes": float(net.nodes),

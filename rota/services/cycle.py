@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rota.services.notify import Buttons, tell_organisers, tell_volunteer, text_patient, when
+from rota.services.patient_replies import check_in_text
 from rota.storage import cycle_queries, repository
 from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
@@ -188,14 +189,12 @@ async def _checkin_text(sweep: Sweep, call: Call) -> None:
     patient = sweep.patients[call.patient_id]
     if not patient.textable:
         return  # landline, no consent or opted out: the dispatcher would refuse it anyway
-    start, end = call.starts_at.astimezone(tz), call.ends_at.astimezone(tz)
     queued = await text_patient(
         sweep.session,
         patient,
         key=key,
         now=sweep.now,
-        text=f"Hello {patient.name.split()[0]}, a volunteer from {sweep.group.name} will ring "
-        f"you today between {start:%H:%M} and {end:%H:%M}. Reply STOP to stop these texts.",
+        text=check_in_text(patient.name, sweep.group.name, call.starts_at, call.ends_at, tz),
     )
     sweep.stats.add("checkin", queued)
 

@@ -1,0 +1,1 @@
+"""The telegram front-end."""

@@ -1,0 +1,176 @@
+"""What a volunteer does: see calls, claim, swap, take, log a call, resume, ask for help.
+
+Each handler is named after the user's action. Who is asking comes from the Telegram
+account; the number in a button is only a hint, re-checked by the use-case.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.commands import Command, Reply, card_text, execute, outcome_actions
+from bot.telegram import organiser
+from bot.telegram.render import (
+    ORGANISER_HELP,
+    STALE_BUTTON,
+    UNKNOWN_USER,
+    VOLUNTEER_HELP,
+    action_keyboard,
+    answer,
+    drop_buttons,
+    escape,
+    say,
+    say_reply,
+)
+from bot.telegram.who import Asker, asker_of, runtime_of
+from rota.domain import VolunteerStatus
+from rota.services import calls
+from rota.services.calls import Refused
+
+CODE = re.compile(r"^[A-Za-z]{1,3}\d{1,3}$")
+CLAIM_PATTERN = r"^claim:(\d{1,18})$"
+TAKE_PATTERN = r"^take:(\d{1,18})$"
+SWAP_PATTERN = r"^swap:(\d{1,18})$"
+OUTCOME_PATTERN = r"^(done|noanswer|declined):(\d{1,18})$"
+
+
+def help_for(asker: Asker) -> str:
+    parts = []
+    if asker.volunteer is not None:
+        parts.append(VOLUNTEER_HELP)
+    if asker.organising:
+        parts.append(ORGANISER_HELP)
+    return "\n\n".join(parts) or UNKNOWN_USER
+
+
+async def run(update: Update, context: ContextTypes.DEFAULT_TYPE, command: Command) -> Reply:
+    """Run one channel-neutral command for the volunteer behind this Telegram account."""
+    asker = await asker_of(update, context)
+    if asker.volunteer is None or asker.group is None:
+        text = "Only volunteers can do that. " + help_for(asker) if asker.known else UNKNOWN_USER
+        return Reply(text, ok=False)
+    runtime = runtime_of(context)
+    return await execute(
+        runtime.db, asker.volunteer, asker.group, command, channel="telegram", now=runtime.clock()
+    )
+
+
+async def run_and_reply(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, command: Command
+) -> Reply:
+    await answer(update)
+    reply = await run(update, context, command)
+    await say_reply(update, context, reply)
+    return reply
+
+
+def _tapped_id(context: ContextTypes.DEFAULT_TYPE, group: int = 1) -> int:
+    assert context.match is not None  # the handler's anchored pattern matched
+    return int(context.match.group(group))
+
+
+async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    asker = await asker_of(update, context)
+    text = help_for(asker)
+    if asker.volunteer is not None and asker.volunteer.status == VolunteerStatus.PENDING:
+        text = "Thanks for signing up! An organiser will approve you soon.\n\n" + text
+    await say(update, context, escape(text))
+
+
+async def show_my_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One message per call, so the outcome buttons sit right under the call they log."""
+    asker = await asker_of(update, context)
+    if asker.volunteer is None:
+        await say(update, context, escape(help_for(asker)))
+        return
+    runtime = runtime_of(context)
+    try:
+        cards = await calls.my_calls(
+            runtime.db, asker.volunteer.id, channel="telegram", now=runtime.clock()
+        )
+    except Refused as refusal:
+        await say(update, context, escape(str(refusal)))
+        return
+    if not cards:
+        await say(
+            update, context, "You have no calls right now. /open shows calls that need someone."
+        )
+        return
+    for card in cards:
+        await say(update, context, escape(card_text(card)), action_keyboard(outcome_actions(card)))
+
+
+async def show_open_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    asker = await asker_of(update, context)
+    if asker.organiser is not None:
+        await say(update, context, await organiser.open_calls_overview(asker, runtime_of(context)))
+    if asker.volunteer is not None or asker.organiser is None:
+        await run_and_reply(update, context, Command("open"))
+
+
+async def claim_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_and_reply(update, context, Command("claim", call_id=_tapped_id(context)))
+
+
+async def take_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_and_reply(update, context, Command("take", call_id=_tapped_id(context)))
+
+
+async def offer_swap_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_and_reply(update, context, Command("swap", call_id=_tapped_id(context)))
+
+
+async def outcome_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert context.match is not None
+    verb, call_id = context.match.group(1), int(context.match.group(2))
+    reply = await run_and_reply(update, context, Command(verb, call_id=call_id))
+    if reply.ok:
+        await drop_buttons(update)  # logged: the buttons have done their job
+
+
+async def _coded(update: Update, context: ContextTypes.DEFAULT_TYPE, verb: str) -> None:
+    code = context.args[0] if context.args else ""
+    if not CODE.match(code):
+        await say(update, context, f"Which call? Send its code, e.g. /{verb} A3.")
+        return
+    await run_and_reply(update, context, Command(verb, code=code.upper()))
+
+
+async def offer_swap_by_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _coded(update, context, "swap")
+
+
+async def claim_by_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _coded(update, context, "claim")
+
+
+async def take_by_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _coded(update, context, "take")
+
+
+async def release_by_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _coded(update, context, "release")
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_and_reply(update, context, Command("resume"))
+
+
+async def start_without_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    asker = await asker_of(update, context)
+    greeting = "Welcome back!\n\n" if asker.known else ""
+    await say(update, context, escape(greeting + help_for(asker)))
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Unknown, tampered or expired button data: a polite answer, nothing changed."""
+    await answer(update, STALE_BUTTON)
+
+
+async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    asker = await asker_of(update, context)
+    prefix = "Sorry, I didn't understand that.\n\n" if asker.known else ""
+    await say(update, context, escape(prefix + help_for(asker)))

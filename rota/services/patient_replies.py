@@ -1,0 +1,256 @@
+"""What patients text us, and every text we send to patients.
+
+STOP (and the carrier's synonyms) opts the phone out at once and is confirmed once; START opts
+back in; HELP gives the practice's contact; anything else reaches an organiser as an
+escalation they acknowledge. Each is in the audit log under the patient's id.
+
+A phone may belong to several patients of a group (a couple sharing a mobile). The carrier
+blocks texts per phone, so an opt-out covers all of them, and a reply names all their refs.
+
+The patient-facing templates live here too, so a test can measure every one of them
+(`PATIENT_MAX_SEGMENTS`): an over-long text is refused in tests, never trimmed at send time.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rota.services.audit import Actor, record
+from rota.services.notify import tell_organisers
+from rota.sms_text import is_gsm7
+from rota.storage import repository
+from rota.storage.db import Database
+from rota.storage.messages import Escalation
+from rota.storage.people import Group, Patient, Volunteer
+from rota.storage.repository import Session
+
+PATIENT_MAX_SEGMENTS = 2
+FIRST_NAME_MAX = 20
+GROUP_NAME_MAX = 50
+FORWARDED_MAX = 600  # of a patient's text in the organisers' alert
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "rev", "sir", "dame", "lady", "lord"})
+# Letters that do not decompose to a GSM-7 letter under NFKD.
+_SPELLED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Œ": "OE", "œ": "oe"})
+
+
+# --- Templates ------------------------------------------------------------------------------
+
+
+def gsm_plain(text: str, limit: int) -> str:
+    """`text` in the GSM-7 alphabet, at most `limit` characters.
+
+    One character outside GSM-7 (a 'ś' in a name) would send the whole text as UCS-2 and
+    halve its room, so accents are dropped ('Wiśniewski' -> 'Wisniewski') and anything with
+    no plain spelling is left out. Names here are greetings, not records.
+    """
+    plain = []
+    for ch in unicodedata.normalize("NFKD", text.translate(_SPELLED)):
+        if ch in "\r\n\f\t":
+            plain.append(" ")  # a text's own line breaks are not for a name to make
+        elif is_gsm7(ch):
+            plain.append(ch)
+    squashed = " ".join("".join(plain).split())
+    return squashed if len(squashed) <= limit else squashed[:limit].rstrip() + "."
+
+
+def greeting_name(display_name: str) -> str:
+    """'Margaret Kowalski' -> 'Margaret'; 'Mrs Doris Holt' -> 'Mrs Holt'."""
+    words = display_name.split()
+    if len(words) >= 2 and words[0].lower().rstrip(".") in _TITLES:
+        return gsm_plain(f"{words[0]} {words[-1]}", FIRST_NAME_MAX)
+    return gsm_plain(words[0], FIRST_NAME_MAX) if words else ""
+
+
+def _hello(display_name: str) -> str:
+    name = greeting_name(display_name)
+    return f"Hello {name}," if name else "Hello,"
+
+
+def check_in_text(
+    display_name: str, group_name: str, starts_at: datetime, ends_at: datetime, tz: ZoneInfo
+) -> str:
+    """The morning text on the day of a call."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    return (
+        f"{_hello(display_name)} a volunteer from {gsm_plain(group_name, GROUP_NAME_MAX)} "
+        f"will ring you today between {start:%H:%M} and {end:%H:%M}. "
+        "Reply STOP to stop these texts."
+    )
+
+
+def zoom_invite_text(
+    display_name: str, group_name: str, starts_at: datetime, tz: ZoneInfo, join_url: str
+) -> str:
+    """The morning text on the day of a group video session."""
+    return (
+        f"{_hello(display_name)} {gsm_plain(group_name, GROUP_NAME_MAX)} meets on Zoom today "
+        f"at {starts_at.astimezone(tz):%H:%M}. Join here: {join_url} "
+        "Reply STOP to stop these texts."
+    )
+
+
+def opt_out_confirmation(group_name: str) -> str:
+    return (
+        f"You will get no more texts from {gsm_plain(group_name, GROUP_NAME_MAX)}. "
+        "Reply START to get them again."
+    )
+
+
+def opt_in_confirmation(group_name: str) -> str:
+    return (
+        f"Texts from {gsm_plain(group_name, GROUP_NAME_MAX)} are back on. Reply STOP to stop them."
+    )
+
+
+def help_text(group_name: str, practice_contact: str | None) -> str:
+    contact = f"on {practice_contact}" if practice_contact else ""
+    return (
+        f"{gsm_plain(group_name, GROUP_NAME_MAX)}: for help please call your GP practice "
+        f"{contact}. In an emergency call 999. Reply STOP to stop texts."
+    ).replace(" .", ".")
+
+
+def reply_received_text(group_name: str) -> str:
+    return (
+        f"Thank you. Your message has gone to the {gsm_plain(group_name, GROUP_NAME_MAX)} "
+        "organisers. In an emergency call 999."
+    )
+
+
+# --- Replies --------------------------------------------------------------------------------
+
+
+def _patient_actor(patient: Patient) -> Actor:
+    return Actor("patient", patient.id, "patient", "sms")
+
+
+async def _patients(session: Session, group_id: int, phone: str) -> tuple[Group, list[Patient]]:
+    group = await session.get_one(Group, group_id)
+    _organisers, _volunteers, patients = await repository.people_with_phone(
+        session, group_id, phone
+    )
+    return group, list(patients)
+
+
+def _audit(
+    session: Session, patients: Sequence[Patient], action: str, now: datetime, **detail: object
+) -> None:
+    for patient in patients:
+        record(
+            session,
+            _patient_actor(patient),
+            action,
+            at=now,
+            group_id=patient.group_id,
+            subject=f"patient:{patient.id}",
+            detail=dict(detail),
+        )
+
+
+async def opt_out(
+    db: Database,
+    *,
+    group_id: int,
+    phone: str,
+    key: str,
+    now: datetime,
+    volunteer_id: int | None = None,
+) -> str | None:
+    """Opt this phone out of patient texts now; the confirmation, or None if already out.
+
+    A volunteer's STOP also makes the carrier block our texts to them, so their organisers
+    are told: otherwise rota messages would silently stop reaching that volunteer.
+    """
+    async with db.transaction() as session:
+        group = await session.get_one(Group, group_id)
+        newly = list(await repository.opt_out_phone(session, group_id, phone, now=now))
+        _audit(session, newly, "patient.opted_out", now, source="inbound STOP")
+        if volunteer_id is not None:
+            volunteer = await session.get_one(Volunteer, volunteer_id)
+            record(
+                session,
+                Actor("volunteer", volunteer.id, "volunteer", "sms"),
+                "volunteer.sms_stop",
+                at=now,
+                group_id=group.id,
+                subject=f"volunteer:{volunteer.id}",
+            )
+            await tell_organisers(
+                session,
+                group,
+                key=f"sms-stop:{key}",
+                now=now,
+                text=f"Volunteer {volunteer.name} texted STOP: the carrier now blocks our "
+                "texts to them until they text START. Please contact them another way.",
+            )
+            return (
+                "You will get no more texts from this number. Text START to get them again. "
+                "Your organisers know."
+            )
+        return opt_out_confirmation(group.name) if newly else None
+
+
+async def opt_in(
+    db: Database, *, group_id: int, phone: str, now: datetime, only_if_opted_out: bool = False
+) -> str | None:
+    """Lift this phone's opt-out; None when it is no patient's (or, if asked, none was out).
+
+    START does not give consent: a patient the practice did not record as consenting still
+    gets no texts. `only_if_opted_out` is for "YES", which from someone not opted out is
+    far more likely an answer to the check-in text than a keyword.
+    """
+    async with db.transaction() as session:
+        group, patients = await _patients(session, group_id, phone)
+        opted = [p for p in patients if p.opted_out_at is not None]
+        if not patients or (only_if_opted_out and not opted):
+            return None
+        for patient in opted:
+            patient.opted_out_at = None
+        _audit(session, opted, "patient.opted_in", now, source="inbound START")
+        return opt_in_confirmation(group.name)
+
+
+async def help_reply(db: Database, *, group_id: int, phone: str, now: datetime) -> str | None:
+    async with db.transaction() as session:
+        group, patients = await _patients(session, group_id, phone)
+        if not patients:
+            return None
+        _audit(session, patients, "patient.help", now)
+        return help_text(group.name, group.practice_contact)
+
+
+async def pass_on(
+    db: Database, *, group_id: int, phone: str, body: str, key: str, now: datetime
+) -> str | None:
+    """Anything else a patient texts goes to the organisers, to be acknowledged.
+
+    The patient gets a short thank-you unless they opted out: after STOP we send nothing.
+    """
+    async with db.transaction() as session:
+        group, patients = await _patients(session, group_id, phone)
+        if not patients:
+            return None
+        escalation = Escalation(
+            group_id=group.id, kind="reply", patient_id=patients[0].id, raised_at=now
+        )
+        session.add(escalation)
+        await session.flush()
+        refs = ", ".join(p.ref for p in patients)
+        words = " ".join(body.split())
+        if len(words) > FORWARDED_MAX:
+            words = words[:FORWARDED_MAX] + "..."
+        await tell_organisers(
+            session,
+            group,
+            key=f"patient-reply:{key}",
+            now=now,
+            text=f"Text from patient {refs}: {words}",
+            buttons=[[("Seen, I'll follow up", f"ack:{escalation.id}")]],
+        )
+        _audit(session, patients, "patient.reply", now, escalation=escalation.id)
+        if all(p.opted_out_at is not None for p in patients):
+            return None
+        return reply_received_text(group.name)

@@ -1,0 +1,91 @@
+"""Organisers over the real Bot API: CSV import, approvals, open calls, report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from rota.sample import SAMPLE_DIR
+from rota.storage import Patient, Volunteer
+from tests.telegram.harness import ORGANISER, Harness
+from tests.usecases.helpers import published_week
+
+NEW_PATIENT = b"RP9999,Nora <New>,07700 900555,high,,,,no,,no,\n"
+NEW_VOLUNTEER = b"Vera Vine,07700 900066,sms,Mon 10:00-12:00,3,en,no\n"
+
+
+async def patients(bot: Harness) -> set[str]:
+    async with bot.db.transaction() as session:
+        return set(await session.scalars(select(Patient.ref).where(Patient.active)))
+
+
+async def upload(bot: Harness, content: bytes, name: str, caption: str | None = None) -> None:
+    file_id = bot.server.add_file(content, name, "text/csv")
+    await bot.post(bot.server.make_document_update(ORGANISER, file_id, name, caption=caption))
+
+
+async def test_a_patient_csv_is_dry_run_then_imported_on_confirm(
+    bot: Harness, now: datetime
+) -> None:
+    await published_week(bot.db, now)
+    before = await patients(bot)
+    await upload(bot, (SAMPLE_DIR / "patients.csv").read_bytes() + NEW_PATIENT, "list.csv")
+    assert "Dry run, nothing changed yet (patients): 1 new, 0 updated" in bot.last(ORGANISER)
+    assert await patients(bot) == before
+    [confirm, cancel] = bot.server.buttons(bot.server.last_message(ORGANISER))
+    assert confirm.startswith("import:") and cancel.startswith("noimport:")
+    dry_run = bot.message_with(ORGANISER, confirm).message_id
+    double_tap = bot.server.make_callback_update(ORGANISER, confirm, dry_run)
+    await bot.tap(ORGANISER, confirm)
+    assert "Imported (patients): 1 new" in bot.last(ORGANISER)
+    assert await patients(bot) == before | {"RP9999"}
+    await bot.post(double_tap)  # the token is spent: nothing runs twice
+    assert "send it again" in bot.last(ORGANISER)
+
+
+async def test_a_bad_csv_lists_problems_by_row_and_offers_no_confirm(
+    bot: Harness, now: datetime
+) -> None:
+    await published_week(bot.db, now)
+    bad = b"ref,name,phone,risk\nRP1,Ann,07700 900001,high\nRP2,Bob,07700 900002,extreme\n"
+    await upload(bot, bad, "bad.csv")
+    text = bot.last(ORGANISER)
+    assert "can't import this patients file" in text and "row 3" in text
+    assert bot.server.buttons(bot.server.last_message(ORGANISER)) == []
+
+
+async def test_a_volunteer_csv_is_recognised_by_its_header_and_cancel_changes_nothing(
+    bot: Harness, now: datetime
+) -> None:
+    await published_week(bot.db, now)
+    await upload(bot, (SAMPLE_DIR / "volunteers.csv").read_bytes() + NEW_VOLUNTEER, "v.csv")
+    assert "(volunteers): 1 new" in bot.last(ORGANISER)
+    [_, cancel] = bot.server.buttons(bot.server.last_message(ORGANISER))
+    await bot.tap(ORGANISER, cancel)
+    assert "nothing was imported" in bot.last(ORGANISER)
+    async with bot.db.transaction() as session:
+        assert (
+            await session.scalars(select(Volunteer).where(Volunteer.name == "Vera Vine"))
+        ).first() is None
+
+
+async def test_only_organisers_may_import(bot: Harness, now: datetime) -> None:
+    await published_week(bot.db, now)
+    file_id = bot.server.add_file(NEW_PATIENT, "p.csv", "text/csv")
+    await bot.post(bot.server.make_document_update(4_400_000_777, file_id, "p.csv"))
+    assert "ask your group's organiser" in bot.last(4_400_000_777)
+    assert not any(name == "getFile" for name, _ in bot.server.calls)
+
+
+async def test_organisers_see_open_calls_and_the_report(bot: Harness, now: datetime) -> None:
+    await published_week(bot.db, now)
+    await bot.send(ORGANISER, "/open")
+    assert "2026-W49 (published):" in bot.last(ORGANISER) and "open call(s)" in bot.last(ORGANISER)
+    await bot.send(ORGANISER, "/report")
+    assert bot.last(ORGANISER).startswith(("<pre>", "No report"))
+    await bot.send(ORGANISER, "/rota")
+    assert "<b>Rota 2026-W49</b> (published)" in bot.last(ORGANISER)
+    assert bot.server.buttons(bot.server.last_message(ORGANISER)) == []  # nothing to publish
+    await bot.send(ORGANISER, "/help")
+    assert "/pending" in bot.last(ORGANISER)
