@@ -145,7 +145,9 @@ def test_erasure_audit_alerts_purge_and_invites_from_the_command_line(ringround)
     link = ringround("volunteers", "invite", "07700 900010").stdout.strip()
     assert link.startswith("https://t.me/RingroundBot?start=inv_")
     assert "erased patient RP1001" in ringround("erase", "patient", "RP1001").stdout
-    assert "no patient with ref 'RP1001'" in ringround("erase", "patient", "RP1001", ok=False).stderr
+    assert (
+        "no patient with ref 'RP1001'" in ringround("erase", "patient", "RP1001", ok=False).stderr
+    )
     events = json.loads(ringround("audit", "--json").stdout)
     assert {"patient.erase", "volunteer.invite", "import.patients"} <= {e["action"] for e in events}
     assert all("Kowalski" not in json.dumps(e) for e in events)
