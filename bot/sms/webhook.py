@@ -20,13 +20,13 @@ from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.runtime import Runtime
-from bot.sms import inbound
 from bot.sms.conversation import respond
 from bot.sms.parser import parse_sms
 from bot.twilio_signature import is_valid_twilio_request, public_url
 from config import Settings
 from rota.outbox import apply_delivery_status
 from rota.services.identity import group_for_inbound_number
+from rota.storage import inbound
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def routes(runtime: Runtime) -> list[Route]:
         async with runtime.db.transaction() as session:
             group = await group_for_inbound_number(session, to)
         inbound_id = await inbound.claim(
-            runtime.db, sid, group_id=group.id if group else None, now=now
+            runtime.db, "sms", sid, group_id=group.id if group else None, now=now
         )
         if inbound_id is None:
             log.info("sms duplicate delivery ignored")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import IntegrityError
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.telegram.render import NOT_HERE, answer, say
 from bot.telegram.who import runtime_of
-from rota.storage.messages import InboundMessage
+from rota.storage import inbound
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +24,16 @@ async def process_once(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     if not isinstance(update, Update):
         return
     runtime = runtime_of(context)
-    try:
-        async with runtime.db.transaction() as session:
-            session.add(
-                InboundMessage(
-                    channel="telegram",
-                    provider_id=str(update.update_id),
-                    received_at=runtime.clock(),
-                )
-            )
-    except IntegrityError:
+    now = runtime.clock()
+    claimed = await inbound.claim(
+        runtime.db, "telegram", str(update.update_id), group_id=None, now=now
+    )
+    if claimed is None:
         log.info("telegram update %s already processed; ignored", update.update_id)
-        raise ApplicationHandlerStop from None
+        raise ApplicationHandlerStop
+    # PTB gives no hook after the last handler; a crash mid-update is not re-run (see note
+    # on webhook trade-offs in README), so the claim is marked handled straight away.
+    await inbound.handled(runtime.db, claimed, now=now)
 
 
 async def keep_to_private_chats(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -23,6 +23,8 @@ from bot.telegram import keyboards
 from bot.telegram.conversation import END, conversation
 from bot.telegram.render import answer, escape, say, say_reply
 from bot.telegram.volunteer import run
+from bot.telegram.who import asker_of, runtime_of
+from rota.services import calls
 from rota.services.outcomes import EMERGENCY_LINE
 
 WRITING = "writing"
@@ -37,6 +39,13 @@ async def ask_for_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ob
     await answer(update)
     assert context.match is not None and context.user_data is not None
     verb, call_id = context.match.group(1), int(context.match.group(2))
+    asker = await asker_of(update, context)
+    runtime = runtime_of(context)
+    if asker.volunteer is None or not await calls.holds_call(
+        runtime.db, asker.volunteer.id, call_id, now=runtime.clock()
+    ):
+        await say(update, context, "That call is not one of your current calls.")
+        return END
     query = update.callback_query
     card = query.message.message_id if query is not None and query.message is not None else None
     context.user_data["note"] = {"verb": verb, "call_id": call_id, "card": card}

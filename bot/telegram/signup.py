@@ -32,7 +32,6 @@ from rota.phones import PhoneError, parse_phone
 from rota.services import signup
 from rota.services.audit import Actor
 from rota.services.calls import Refused
-from rota.storage import repository
 from rota.windows import WindowError, parse_windows
 
 log = logging.getLogger(__name__)
@@ -84,16 +83,15 @@ def own_phone(update: Update, allow_fictional: bool) -> str | None:
 
 async def start_signup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     code = (context.args or [""])[0].upper()
-    async with runtime_of(context).db.transaction() as session:
-        group = await repository.group_by_code(session, code)
+    group = await signup.group_name_for_code(runtime_of(context).db, code)
     if group is None:
         await say(
             update, context, "That sign-up link is not right. Please check it with your organiser."
         )
         return END
     form(context).clear()
-    form(context).update(code=code, group=group.name)
-    await say(update, context, consent_text(group.name), keyboards.consent())
+    form(context).update(code=code, group=group)
+    await say(update, context, consent_text(group), keyboards.consent())
     return CONSENT
 
 

@@ -285,3 +285,11 @@ async def release_call(
             subject=f"call:{call.id}",
         )
         return call.code
+
+
+async def holds_call(db: Database, volunteer_id: int, call_id: int, *, now: datetime) -> bool:
+    """Whether this is one of the volunteer's current calls (a check, not a read: not audited)."""
+    async with db.transaction() as session:
+        return any(
+            c.id == call_id for c in await rota_queries.held_calls(session, volunteer_id, now=now)
+        )

@@ -176,3 +176,10 @@ async def redeem_invite(
             subject=f"volunteer:{volunteer.id}",
         )
         return volunteer
+
+
+async def group_name_for_code(db: Database, group_code: str) -> str | None:
+    """The group a sign-up link points at, to show on the consent screen."""
+    async with db.transaction() as session:
+        group = await repository.group_by_code(session, group_code.strip().upper())
+        return group.name if group is not None else None

@@ -1,16 +1,16 @@
-"""Each inbound SMS acted on once, however often Twilio delivers it.
+"""Each inbound message (SMS or Telegram update) acted on once, however often delivered.
 
-The `inbound` table's unique (channel, provider_id) decides: whoever inserts the MessageSid
-first handles the message; a duplicate, even one arriving at the same instant, loses the insert
-and does nothing. The claim is committed before the work, because the use-cases run in
-transactions of their own.
+The `inbound` table's unique (channel, provider_id) decides: whoever inserts the provider's
+id first (MessageSid, update_id) handles the message; a duplicate, even one arriving at the
+same instant, loses the insert and does nothing. The claim is committed before the work,
+because the use-cases run in transactions of their own.
 
-If handling fails, the claim is withdrawn so a retry by Twilio can try again. If the process
-dies mid-way, the claim stays without `handled_at`; a retry after `LEASE` takes it over (at
-least once, in that rare case, rather than never).
+If handling fails, the claim is withdrawn so a retry by the provider can try again. If the
+process dies mid-way, the claim stays without `handled_at`; a retry after `LEASE` takes it
+over (at least once, in that rare case, rather than never).
 
-Only the MessageSid and the group are stored, never the sender or the text: the effect of a
-message is recorded by its use-case, and a copy here would be one more place to erase.
+Only the provider id and the group are stored, never the sender or the text: the effect of
+a message is recorded by its use-case, and a copy here would be one more place to erase.
 """
 
 from __future__ import annotations
@@ -24,17 +24,18 @@ from sqlalchemy.exc import IntegrityError
 from rota.storage.db import Database
 from rota.storage.messages import InboundMessage
 
-CHANNEL = "sms"
 LEASE = timedelta(minutes=2)
 inbound = cast(Table, InboundMessage.__table__)
 
 
-async def claim(db: Database, sid: str, *, group_id: int | None, now: datetime) -> int | None:
+async def claim(
+    db: Database, channel: str, sid: str, *, group_id: int | None, now: datetime
+) -> int | None:
     """The inbound row id if this call should handle the message, None for a duplicate."""
     try:
         async with db.transaction() as session:
             row = InboundMessage(
-                channel=CHANNEL, provider_id=sid, group_id=group_id, received_at=now
+                channel=channel, provider_id=sid, group_id=group_id, received_at=now
             )
             session.add(row)
             await session.flush()
@@ -45,7 +46,7 @@ async def claim(db: Database, sid: str, *, group_id: int | None, now: datetime) 
         taken: int | None = await session.scalar(
             update(inbound)
             .where(
-                inbound.c.channel == CHANNEL,
+                inbound.c.channel == channel,
                 inbound.c.provider_id == sid,
                 inbound.c.handled_at.is_(None),
                 inbound.c.received_at < now - LEASE,
