@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +19,7 @@ from rota.sample import SAMPLE_DIR
 from rota.storage import Base
 from rota.storage.db import Database
 from rota.storage.migrate import upgrade
+from tests.pii import Recorder, leaks
 from tests.services import POSTGRES_ADMIN_URL, postgres_unavailable_reason, unavailable
 
 os.environ.pop("RINGROUND_DATABASE_URL", None)  # never let a developer's setting leak in
@@ -31,6 +33,23 @@ SAMPLE = SAMPLE_DIR
 @pytest.fixture
 def now() -> datetime:
     return NOW
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs() -> Iterator[None]:
+    """Every test doubles as a scan of the logs it caused for fixture names and numbers."""
+    recorder = Recorder()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(recorder)
+    root.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(recorder)
+        root.setLevel(previous)
+    found = leaks(recorder.lines)
+    assert not found, f"personal data in logs: {found[:3]}"
 
 
 @contextlib.contextmanager

@@ -1,0 +1,139 @@
+"""Who may see a patient: every role, on Telegram and by SMS, with zero disclosures.
+
+A patient's name and number may reach only the volunteer who holds their call, in a
+private chat or a text to that volunteer's own phone, while the call is current.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select, update
+
+from rota.domain import VolunteerStatus
+from rota.services.audit import CLI
+from rota.services.availability import pause
+from rota.services.groups import add_organiser, create_group
+from rota.storage import Call, Patient, Volunteer
+from tests.sms.support import route_group_number, twilio_app
+from tests.telegram.harness import ORGANISER, Harness, link_telegram, running_bot
+from tests.usecases.helpers import published_week
+
+# Telegram ids per role
+HOLDER, OTHER, PAUSED, LEFT = 5_000_000_001, 5_000_000_002, 5_000_000_003, 5_000_000_004
+OTHER_GROUP_ORGANISER, STRANGER = 5_000_000_005, 5_000_000_006
+# SMS volunteers of the sample
+BILL, ELLEN, HELEN = "+447700900011", "+447700900014", "+447700900017"
+UNKNOWN_PHONE = "+447700900999"
+
+
+async def secrets_except(db, volunteer_id: int | None) -> list[str]:
+    """Names and numbers of every patient this volunteer does not hold a call for."""
+    async with db.transaction() as session:
+        patients = (await session.scalars(select(Patient))).all()
+        calls = (await session.scalars(select(Call))).all()
+    allowed = {c.patient_id for c in calls if volunteer_id and c.volunteer_id == volunteer_id}
+    return [s for p in patients if p.id not in allowed for s in (p.name, p.phone)]
+
+
+def disclosed(texts: list[str], secrets: list[str]) -> list[str]:
+    return sorted({s for s in secrets for t in texts if s in t})
+
+
+async def set_status(db, volunteer_id: int, status: VolunteerStatus) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(Volunteer).where(Volunteer.id == volunteer_id).values(status=status)
+        )
+
+
+async def test_telegram_roles_see_only_what_they_hold(sqlite_db, now) -> None:
+    async with running_bot(sqlite_db, now) as bot:
+        await _telegram_matrix(bot, now)
+
+
+async def _telegram_matrix(bot: Harness, now) -> None:
+    world = await published_week(bot.db, now)
+    volunteers = sorted(world.volunteers.values(), key=lambda v: v.id)
+    telegram_volunteers = [v for v in volunteers if v.channel == "telegram"]
+    holder, other, paused, left = telegram_volunteers[:4]
+    for volunteer, telegram_id in zip(
+        (holder, other, paused, left), (HOLDER, OTHER, PAUSED, LEFT), strict=True
+    ):
+        await link_telegram(bot.db, volunteer.id, telegram_id)
+    other_group = await create_group(
+        bot.db, "Hilltop PPG", timezone="Europe/London", actor=CLI, now=now
+    )
+    await add_organiser(
+        bot.db,
+        "Hilltop PPG",
+        telegram_id=OTHER_GROUP_ORGANISER,
+        phone=None,
+        name=None,
+        actor=CLI,
+        now=now,
+    )
+    await pause(bot.db, paused.id, until=date(2026, 12, 31), channel="telegram", now=now)
+    await set_status(bot.db, left.id, VolunteerStatus.LEFT)
+    held = [c for c in await _calls(bot.db) if c.volunteer_id == holder.id]
+    assert held and other_group
+    first = held[0]
+    bot.clock.now = first.starts_at
+    everyone = (HOLDER, OTHER, PAUSED, LEFT, ORGANISER, OTHER_GROUP_ORGANISER, STRANGER)
+    for user in everyone:
+        await bot.send(user, "/calls")
+        await bot.send(user, "/open")
+        await bot.post(bot.server.make_callback_update(user, f"claim:{first.id}", 999_999_999))
+        if user == HOLDER:  # the real button under the holder's own card
+            await bot.tap(HOLDER, f"done:{first.id}")
+        else:  # a forged tap: no such button was ever sent to them
+            await bot.post(bot.server.make_callback_update(user, f"done:{first.id}", 999_999_999))
+    async with bot.db.transaction() as session:
+        first_patient = await session.get_one(Patient, first.patient_id)
+    assert any(first_patient.name in t for t in bot.texts(HOLDER))
+    roles = {HOLDER: holder.id, OTHER: other.id, PAUSED: paused.id, LEFT: left.id}
+    for user in everyone:
+        assert disclosed(bot.texts(user), await secrets_except(bot.db, roles.get(user))) == [], user
+    async with bot.db.transaction() as session:
+        after = await session.get_one(Call, first.id)
+    assert (after.volunteer_id, after.status) == (holder.id, "done")  # only the holder logged it
+
+
+async def _calls(db) -> list[Call]:
+    async with db.transaction() as session:
+        return list(await session.scalars(select(Call).order_by(Call.starts_at)))
+
+
+@pytest.mark.parametrize("role", ["holder", "not_holding", "paused", "left", "unknown"])
+async def test_sms_roles_see_only_what_they_hold(sqlite_db, now, role) -> None:
+    world = await published_week(sqlite_db, now)
+    await route_group_number(sqlite_db, now)
+    calls = await _calls(sqlite_db)
+    sms_holders = [
+        p for p in (BILL, ELLEN, HELEN) if any(c.volunteer_id == world.vid(p) for c in calls)
+    ]
+    holder_phone = sms_holders[0]
+    phone = {
+        "holder": holder_phone,
+        "not_holding": next(p for p in (BILL, ELLEN, HELEN) if p != holder_phone),
+        "paused": holder_phone,
+        "left": holder_phone,
+        "unknown": UNKNOWN_PHONE,
+    }[role]
+    first = next(c for c in calls if c.volunteer_id == world.vid(holder_phone))
+    if role == "paused":
+        await pause(sqlite_db, world.vid(phone), until=date(2026, 12, 31), channel="sms", now=now)
+    if role == "left":
+        await set_status(sqlite_db, world.vid(phone), VolunteerStatus.LEFT)
+    async with twilio_app(sqlite_db, first.starts_at) as twilio:
+        replies = [
+            await twilio.reply(phone, text)
+            for text in ("CALLS", "OPEN", f"CLAIM {first.code}", f"DONE {first.code}", "HELP")
+        ]
+    role_volunteer = world.vid(phone) if role in ("holder", "not_holding") else None
+    if role == "holder":
+        async with sqlite_db.transaction() as session:
+            first_patient = await session.get_one(Patient, first.patient_id)
+        assert any(first_patient.name in r for r in replies)
+    assert disclosed(replies, await secrets_except(sqlite_db, role_volunteer)) == []
