@@ -21,12 +21,18 @@ from bot.web import create_app
 from config import Settings
 from integrations.console import ConsoleChannel
 from integrations.twilio_sms import TwilioSmsChannel
+from integrations.zoom import FixedLinkMeetings, ZoomMeetings
 from rota.outbox import Dispatcher
+from rota.ports import Meetings
 from rota.services.unreachable import tell_organisers_unreachable
+from rota.services.zoom_sessions import MeetingsFor, ensure_meeting_links
 from rota.storage.db import Database
 from rota.storage.migrate import is_up_to_date
 
 log = logging.getLogger("ringround")
+
+LINKS_EVERY = 60.0  # seconds: a rota published anywhere gets its links within a minute
+LINKS_WAIT_MAX = 6 * 3600.0  # never wait longer than this, whatever Zoom asks
 
 
 def _say(line: str) -> None:
@@ -52,12 +58,54 @@ async def _sms_channel(settings: Settings) -> Any:
     return channel
 
 
+def _meetings(settings: Settings) -> Meetings | None:
+    zoom = settings.zoom
+    if not zoom.configured or zoom.client_secret is None:
+        _say("no Zoom credentials: sessions use their fixed link, or show 'link pending'")
+        return None
+    return ZoomMeetings(
+        account_id=zoom.account_id or "",
+        client_id=zoom.client_id or "",
+        client_secret=zoom.client_secret.get_secret_value(),
+        api_base_url=str(zoom.api_base_url),
+        oauth_url=str(zoom.oauth_url),
+    )
+
+
+def meetings_for(zoom: Meetings | None) -> MeetingsFor:
+    """A template's own fixed link wins (the organiser chose it); otherwise Zoom, if set up."""
+
+    def pick(link: str | None) -> Meetings | None:
+        return FixedLinkMeetings(link) if link and link.startswith("https://") else zoom
+
+    return pick
+
+
+async def _meeting_links(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Leader only, so two processes never create the same meeting. Publishing never waits
+    for this: it picks up newly published sessions, and retries pending ones, each pass."""
+    pick = meetings_for(runtime.meetings)
+    while not stop.is_set():
+        delay = LINKS_EVERY
+        try:
+            run = await ensure_meeting_links(runtime.db, pick, runtime.clock())
+        except Exception as error:  # the database away: the next pass tries again
+            log.warning("meeting links pass failed: %s", type(error).__name__)
+        else:
+            if run.ready or run.fixed:
+                log.info("meeting links: %d created, %d fixed", run.ready, run.fixed)
+            delay = min(max(delay, run.retry_after or 0.0), LINKS_WAIT_MAX)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+
+
 def build_lifespan(runtime: Runtime) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         runtime.channels["sms"] = await _sms_channel(runtime.settings)
         runtime.channels["telegram"] = ConsoleChannel("telegram")
+        runtime.meetings = _meetings(runtime.settings)
         if await start_telegram(runtime) is None:
             _say("no Telegram token: bot messages are printed here (console Telegram channel)")
         dispatcher = Dispatcher(
@@ -71,6 +119,7 @@ def build_lifespan(runtime: Runtime) -> Any:
             scheduler.start()
             add_jobs(scheduler)
             runtime.state["scheduler"] = "running"
+            tasks.append(asyncio.create_task(_meeting_links(runtime, stop), name="meeting-links"))
 
         runtime.state.update(scheduler="standby", dispatcher="running")
         tasks = [
@@ -91,6 +140,9 @@ def build_lifespan(runtime: Runtime) -> Any:
             closer = getattr(runtime.channels.get("sms"), "aclose", None)
             if closer is not None:
                 await closer()
+            meetings_closer = getattr(runtime.meetings, "aclose", None)
+            if meetings_closer is not None:
+                await meetings_closer()
             _say("stopped cleanly")
 
     return lifespan

@@ -23,6 +23,8 @@ import httpx
 BOT_ID = 7_000_000
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Ringround", "username": "ringround_demo"}
 _TAG = re.compile(r"<[^>]+>")
+# PTB form-encodes every parameter; these ones as JSON.
+JSON_PARAMS = frozenset({"reply_markup", "commands", "entities", "scope", "link_preview_options"})
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]+(@\w+)?")
 
 
@@ -79,7 +81,10 @@ class FakeBotApi:
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         method = request.url.path.rsplit("/", 1)[-1]
-        params = {key: _decode(value) for key, value in parse_qsl(request.content.decode())}
+        params = {
+            key: json.loads(value) if key in JSON_PARAMS else value
+            for key, value in parse_qsl(request.content.decode())
+        }
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             self.problems.append(f"unexpected Bot API method {method}")
@@ -186,6 +191,9 @@ class FakeBotApi:
                 return {"update_id": next(self._updates), "callback_query": query}
         return None
 
+    def has_button(self, user_id: int, data: str) -> bool:
+        return self.label_of(user_id, data) != data
+
     def label_of(self, user_id: int, data: str) -> str:
         for (chat_id, _), message in self.messages.items():
             for row in message.buttons:
@@ -193,13 +201,6 @@ class FakeBotApi:
                     if chat_id == user_id and found == data:
                         return label
         return data
-
-
-def _decode(value: str) -> Any:
-    """PTB sends each parameter form-encoded, non-strings as JSON."""
-    if value[:1] in "[{":
-        return json.loads(value)
-    return value
 
 
 def _inline(markup: Any) -> list[list[tuple[str, str]]]:

@@ -21,6 +21,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.runtime import Runtime
 from bot.telegram import csv_import, gate, organiser, rota_review, volunteer
@@ -51,7 +52,11 @@ def file_url_for(base_url: str) -> str:
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 
 
-def build_application(runtime: Runtime, *, polling: bool) -> Application:  # type: ignore[type-arg]
+def build_application(
+    runtime: Runtime, *, polling: bool, request: BaseRequest | None = None
+) -> Application:  # type: ignore[type-arg]
+    """`request` replaces PTB's HTTP client for webhook mode (the demo answers the Bot API
+    in-process with it)."""
     settings = runtime.settings.telegram
     if settings.token is None:
         raise ValueError("RINGROUND_TELEGRAM__TOKEN is not set")
@@ -63,6 +68,8 @@ def build_application(runtime: Runtime, *, polling: bool) -> Application:  # typ
         .base_file_url(file_url_for(base_url))
         .job_queue(None)  # one scheduler per deployment: ours (ARCHITECTURE.md #6)
     )
+    if request is not None:
+        builder = builder.request(request)  # getUpdates is not used without polling
     if not polling:
         builder = builder.updater(None)
     app = builder.build()

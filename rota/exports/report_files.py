@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
-
-# Figure without pyplot: no global state, no GUI backend, safe inside a server.
-from matplotlib.figure import Figure
 
 from rota.imports.csvfile import write_csv
 from rota.windows import DAY_NAMES
@@ -27,11 +25,19 @@ def report_text(report: dict[str, Any]) -> str:
     for item in report["not_reached"]:
         lines.append(f"  not reached: {item['patient_ref']}: {item['reason']}")
     for escalation in report["escalations"]:
-        ack = escalation["acknowledged_at"] or "NOT YET ACKNOWLEDGED"
-        lines.append(f"  {escalation['kind']} raised {escalation['raised_at'][:16]}, ack {ack}")
+        raised = _local(escalation["raised_at"])
+        ack = escalation["acknowledged_at"]
+        answered = f"acknowledged {_local(ack)}" if ack else "NOT YET ACKNOWLEDGED"
+        lines.append(f"  {escalation['kind']} raised {raised}, {answered}")
     for phone, count in report["calls_by_volunteer"].items():
         lines.append(f"  calls made by {phone}: {count}")
     return "\n".join(lines)
+
+
+def _local(iso: str) -> str:
+    """'2026-12-02T11:00:00+00:00' (already in the group's zone) -> 'Wed 2 Dec 11:00'."""
+    moment = datetime.fromisoformat(iso)
+    return f"{moment:%a} {moment.day} {moment:%b %H:%M}"
 
 
 def report_csv(report: dict[str, Any]) -> str:
@@ -49,6 +55,10 @@ def report_csv(report: dict[str, Any]) -> str:
 
 def report_chart(report: dict[str, Any]) -> bytes:
     """PNG: reached/due by risk and day, and the trend over recent weeks."""
+    # Imported here: matplotlib costs half a second of start-up and is needed once a week.
+    # Figure without pyplot: no global state, no GUI backend, safe inside a server.
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(11, 4.5), dpi=100)
     by_day, trend = figure.subplots(1, 2)
     width = 0.27

@@ -9,6 +9,7 @@ from rota.domain import VolunteerStatus
 from rota.services.audit import record
 from rota.services.calls import Refused, active_volunteer, volunteer_actor
 from rota.services.notify import tell_organisers
+from rota.services.zoom_sessions import replace_host
 from rota.storage import rota_queries
 from rota.storage.db import Database
 from rota.windows import WindowError, format_windows, parse_windows
@@ -53,6 +54,7 @@ async def pause(
         volunteer.status = VolunteerStatus.PAUSED
         volunteer.paused_until = until
         released = await rota_queries.release_future_calls(session, volunteer.id, after=now)
+        await replace_host(session, volunteer, group, now=now)  # their Zoom sessions too
         if released:
             codes = ", ".join(sorted(c.code for c in released))
             await tell_organisers(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from rota.services.notify import Buttons, tell_organisers, tell_volunteer, text_patient, when
 from rota.services.patient_replies import check_in_text
+from rota.services.zoom_sessions import session_rules
 from rota.storage import cycle_queries, repository
 from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
@@ -122,6 +123,7 @@ async def run_due_work(db: Database, now: datetime) -> CycleStats:
             for call in calls:
                 await _call_rules(sweep, call)
             await _urgent_repeats(sweep)
+            await session_rules(sweep)  # Zoom sessions: host links, invites, phone lists
     return stats
 
 

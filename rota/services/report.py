@@ -17,7 +17,7 @@ from rota.storage.people import Group
 from rota.storage.repository import Session
 from rota.windows import DAY_NAMES, parse_week, previous_week, week_label, week_of
 
-SPOKE = {OutcomeKind.OK, OutcomeKind.CONCERN, OutcomeKind.URGENT, OutcomeKind.DECLINED}
+SPOKE = set(report_queries.SPOKE)
 
 
 async def weekly_report(
@@ -66,13 +66,17 @@ async def _report(
     ]
     outcomes = Counter(row.outcome for row in rows if row.outcome is not None)
     made = Counter(phones.get(row.logged_by, "erased") for row in rows if row.logged_by)
+    # By risk and day of each call (a twice-weekly patient counts on both days); retries
+    # count on the day of the first attempt they follow up.
     coverage: dict[str, dict[str, int]] = {}
-    for patient, calls in by_patient.items():
-        risk = risks.get(patient, Risk.MEDIUM).value
-        day = DAY_NAMES[calls[0].starts_at.astimezone(tz).weekday()]
+    for row in rows:
+        if row.retry:
+            continue
+        risk = risks.get(row.patient_id, Risk.MEDIUM).value
+        day = DAY_NAMES[row.starts_at.astimezone(tz).weekday()]
         bucket = coverage.setdefault(f"{risk}:{day}", {"due": 0, "reached": 0})
         bucket["due"] += 1
-        bucket["reached"] += patient in reached
+        bucket["reached"] += row.spoke_in_chain
     escalations = await report_queries.escalations_in(session, group.id, rota.id)
     return {
         "week": week,

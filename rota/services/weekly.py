@@ -15,7 +15,7 @@ from rota.exports.report_files import report_text
 from rota.services.audit import SCHEDULER
 from rota.services.notify import tell_organisers
 from rota.services.report import weekly_report
-from rota.services.rotas import RotaError, build_rota, publish_rota
+from rota.services.rotas import build_rota, publish_rota
 from rota.storage import cycle_queries, repository, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group
@@ -91,14 +91,13 @@ async def _auto_publish(db: Database, group: Group, week: str, now: datetime) ->
 async def _report(db: Database, group: Group, week: str, now: datetime) -> list[str]:
     key = f"report:{group.id}:{week}"
     async with db.transaction() as session:
+        if await rota_queries.rota_for_week(session, group.id, week) is None:
+            return []  # no rota that week (a new group's first week): nothing to report
         if key in await cycle_queries.recent_message_keys(
             session, group.id, since=now - timedelta(days=10)
         ):
             return []
-    try:
-        report = await weekly_report(db, group.name, week, actor=SCHEDULER, now=now)
-    except RotaError:
-        return []  # no rota that week: nothing to report
+    report = await weekly_report(db, group.name, week, actor=SCHEDULER, now=now)
     async with db.transaction() as session:
         await tell_organisers(session, group, key=key, now=now, text=report_text(report))
     return [f"reported {group.name} {week}"]

@@ -14,6 +14,8 @@ from rota.storage.people import Patient
 from rota.storage.repository import Session
 from rota.storage.rotas import Call, Outcome
 
+SPOKE = (OutcomeKind.OK, OutcomeKind.CONCERN, OutcomeKind.URGENT, OutcomeKind.DECLINED)
+
 
 @dataclass(frozen=True)
 class CallRow:
@@ -24,6 +26,8 @@ class CallRow:
     outcome: OutcomeKind | None
     logged_by: int | None
     claimed_late: bool  # an open call someone claimed after publication
+    retry: bool = False  # a follow-up attempt after no answer
+    spoke_in_chain: bool = False  # this call, or a retry of it, reached the patient
 
 
 async def calls_with_outcomes(session: Session, rota_id: int) -> list[CallRow]:
@@ -44,6 +48,14 @@ async def calls_with_outcomes(session: Session, rota_id: int) -> list[CallRow]:
             )
         ).all()
     )
+    root = {call.id: call.retry_of_id or call.id for call, _, _ in rows}
+
+    def first_attempt(call_id: int) -> int:
+        while root.get(call_id, call_id) != call_id:
+            call_id = root[call_id]
+        return call_id
+
+    spoke = {first_attempt(call.id) for call, kind, _ in rows if kind in SPOKE}
     return [
         CallRow(
             patient_id=call.patient_id,
@@ -53,6 +65,8 @@ async def calls_with_outcomes(session: Session, rota_id: int) -> list[CallRow]:
             outcome=kind,
             logged_by=logged_by,
             claimed_late=f"call:{call.id}" in claimed,
+            retry=call.retry_of_id is not None,
+            spoke_in_chain=first_attempt(call.id) in spoke,
         )
         for call, kind, logged_by in rows
     ]

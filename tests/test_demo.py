@@ -1,0 +1,141 @@
+"""`ringround demo`: a whole simulated week through the real bot, webhook, sweeps and outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.demo import DemoResult, run_demo
+from rota.phones import parse_phone
+from rota.sample import SAMPLE_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?>")
+RAW_ID = re.compile(
+    r"call_id|\b(volunteer|patient|organiser|escalation|call|rota|ack|done|take|claim|swap)"
+    r"[:_]\d+"
+)
+
+
+def sample_patients() -> dict[str, dict[str, str]]:
+    """Name -> row, with the phone in E.164."""
+    with (SAMPLE_DIR / "patients.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["e164"] = parse_phone(row["phone"], allow_fictional=True).e164
+    return {row["name"]: row for row in rows}
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, str, float, Path]:
+    """One in-process run shared by the tests below (a week takes a few seconds)."""
+    chart = tmp_path_factory.mktemp("demo") / "chart.png"
+    out = io.StringIO()
+    started = time.monotonic()
+    result = asyncio.run(run_demo(out, chart=chart))
+    return result, out.getvalue(), time.monotonic() - started, chart
+
+
+def story_time(result: DemoResult, words: str) -> tuple[datetime, str]:
+    found = [(at, text) for at, text in result.story if words in text]
+    assert found, f"no '{words}' in the story: {result.story}"
+    return found[0]
+
+
+def test_the_demo_runs_cleanly_and_quickly(played):
+    result, output, seconds, _chart = played
+    assert result.exit_code == 0, result.problems
+    assert result.problems == []
+    assert seconds < 60
+    assert 120 <= len(output.splitlines()) <= 260
+
+
+def test_every_scripted_event_shows_in_the_output(played):
+    result, output, _seconds, _chart = played
+    # An SMS volunteer claims an open call by text and logs it with DONE.
+    claim = re.search(r"(\w+) texts: CLAIM ([A-Z]+\d+)", output)
+    assert claim, output
+    assert f"Call {claim[2]} is yours." in output
+    story_time(result, f"texts DONE {claim[2]}")
+    # A swap offered on Telegram and taken by another volunteer.
+    assert re.search(r": /swap [A-Z]+\d+", output)
+    assert re.search(r"taps 'Take [A-Z]+\d+'", output)
+    assert re.search(r"\w+ \w+ has taken call [A-Z]+\d+", output)
+    # A missed call: the volunteer is chased, then the organisers are told.
+    assert "How did call" in output and "No outcome logged for call" in output
+    # No answer books a retry.
+    assert "taps 'No answer'" in output and "Please try again" in output
+    # The concern reaches the organiser at once, who acknowledges it with the button.
+    assert re.search(r"texts: CONCERN [A-Z]+\d+ seemed low", output)
+    assert re.search(r"bot: Concern from [\w ]+ about [\w ]+ \(RP\d+\), call [A-Z]+\d+", output)
+    assert "Olive taps 'Seen, I'll follow up'" in output and "Acknowledged." in output
+    # A patient's STOP is confirmed once, however often they send it.
+    assert "texts: STOP" in output
+    assert output.count("You will get no more texts from") == 1
+    # The weekly report, to the organiser and printed at the end.
+    assert re.search(r"Week 2026-W49: \d+ of \d+ patients reached", output)
+    assert result.report["patients_due"] >= result.report["reached"] > 0
+    assert result.report["concerns"] == 1 and result.report["no_answer"] == 1
+    assert "The practice contact" in output
+
+
+def test_output_is_plain_english(played):
+    _result, output, _seconds, _chart = played
+    assert "Traceback" not in output and "Error" not in output
+    assert not HTML_TAG.search(output), HTML_TAG.search(output)
+    assert "&lt;" not in output and "&amp;" not in output
+    assert not RAW_ID.search(output), RAW_ID.search(output)
+    assert "{" not in output  # no JSON
+
+
+def test_nothing_is_texted_to_a_landline_or_after_stop(played):
+    result, _output, _seconds, _chart = played
+    patients = sample_patients()
+    landlines = {
+        row["e164"]
+        for row in patients.values()
+        if not parse_phone(row["phone"], allow_fictional=True).is_mobile
+    }
+    assert landlines
+    assert not [m.address for _, m in result.sms_sent if m.address in landlines]
+    stopped_at, text = story_time(result, "replies STOP")
+    name = text.split(" (a patient)")[0]
+    phone = patients[name]["e164"]
+    before = [at for at, m in result.sms_sent if m.address == phone and at <= stopped_at]
+    after = [m.body for at, m in result.sms_sent if m.address == phone and at > stopped_at]
+    assert before and after == []
+
+
+def test_the_chart_is_written_only_where_asked(played):
+    _result, output, _seconds, chart = played
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert f"The report's chart is in {chart}" in output
+
+
+def test_the_ringround_demo_command(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGROUND_")}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=tmp_path,  # the demo leaves nothing behind in the working directory
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 60
+    assert done.stderr == ""
+    assert "Weekly coverage report" in done.stdout
+    assert "Add --chart FILE" in done.stdout
+    assert list(tmp_path.iterdir()) == []
