@@ -3,7 +3,12 @@
     .venv/bin/python benchmarks/plan.py [--sizes practice,pcn,county] [--seed 1]
 
 Prints, per size: solve time, calls due, covered, coverage by risk, continuity rate,
-max/min load ratio, optimality gap, and the process's peak memory.
+max/min load ratio, the plan's gap, and the process's peak memory.
+
+`gap` is `Plan.gap`: (U - S) / U, where S is the plan's risk-weighted coverage (3 per
+high, 2 per medium, 1 per low-risk call assigned) and U a proven upper bound on S over
+every plan that keeps the hard rules (0 when proven optimal); docs/planner.md has the proof.
+The solver's stats show both (`cover_score`, `cover_bound`).
 """
 
 from __future__ import annotations
@@ -174,7 +179,7 @@ def main() -> None:
             plan = planner(request)
             print(row(name, plan, time.perf_counter() - started))
             if name == "solver":
-                stats = ", ".join(f"{k}={v:.3g}" for k, v in sorted(plan.stats.items()))
+                stats = ", ".join(f"{k}={v:.6g}" for k, v in sorted(plan.stats.items()))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"   peak memory so far {peak:.0f} MiB; solver {stats}")
 

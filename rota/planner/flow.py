@@ -18,9 +18,11 @@ from ortools.graph.python import min_cost_flow
 
 from rota.planner.network import SINK, SOURCE, Network
 from rota.planner.repair import drop_clashes, fill_gaps
-from rota.planner.routes import Routes, follow_flow, plan_cost, spacing_clashes
+from rota.planner.routes import Routes, follow_flow, spacing_clashes
 
 RESOLVES = 8
+# Measured with benchmarks/plan.py (2 cores): ~4 s per solve at 406k arcs.
+SOLVE_S_PER_ARC = 1e-5
 
 
 class FlowError(RuntimeError):
@@ -29,9 +31,9 @@ class FlowError(RuntimeError):
 
 @dataclass(frozen=True)
 class FlowResult:
-    routes: Routes
-    cost: int
-    bound: int
+    routes: Routes  # the repaired plan
+    relaxed: Routes  # the relaxation's plan (may break the two-days-apart rule)
+    bound: int  # the relaxation's optimal cost: no plan costs less
     clashes_in_relaxation: int
     resolves: int
 
@@ -90,13 +92,18 @@ def solve_flow(net: Network, time_limit_s: float = 10.0) -> tuple[FlowSolver, Fl
     started = time.perf_counter()
     solver = FlowSolver(net)
     routes, bound = solver.solve()
-    one_solve = time.perf_counter() - started
+    relaxed = routes
+    # Rounds are budgeted by a solve time predicted from the network's size, not measured,
+    # so the plan does not depend on the machine's speed; the clock only stops a machine
+    # too slow for the time limit (the one case where answers may then differ).
+    predicted = SOLVE_S_PER_ARC * len(net.tails)
     clashes = spacing_clashes(net, routes)
     first_clashes, resolves = len(clashes), 0
     while (
         clashes
         and resolves < RESOLVES
-        and time.perf_counter() - started + one_solve < time_limit_s / 2
+        and (resolves + 2) * predicted <= time_limit_s / 2
+        and time.perf_counter() - started < time_limit_s
     ):
         for need, day in clashes:
             solver.keep_apart(need, day)
@@ -107,12 +114,23 @@ def solve_flow(net: Network, time_limit_s: float = 10.0) -> tuple[FlowSolver, Fl
         routes = drop_clashes(net.week, routes, clashes)
     if first_clashes:
         routes = fill_gaps(net.week, routes)
-    return solver, FlowResult(routes, plan_cost(net, routes), bound, first_clashes, resolves)
+    return solver, FlowResult(routes, relaxed, bound, first_clashes, resolves)
 
 
-def solve_on_days(net: Network, days: set[tuple[int, int]]) -> Routes:
-    """The best plan when each patient's call days are fixed (so spacing already holds)."""
-    solver = FlowSolver(net)
-    solver.close(a for key, into in net.day_in.items() if key not in days for a in into)
+def solve_on_days(
+    net: Network, days: set[tuple[int, int]], solver: FlowSolver | None = None
+) -> Routes:
+    """The best plan when each patient's call days are fixed (so spacing already holds).
+
+    A solver already loaded with the network is reused: every day's arcs are reset.
+    """
+    solver = solver or FlowSolver(net)
+    for key, into in net.day_in.items():
+        for arc in into:
+            solver.solver.set_arc_capacity(arc, net.caps[arc] if key in days else 0)
     routes, _ = solver.solve()
     return routes
+
+
+def days_of(net: Network, routes: Routes) -> set[tuple[int, int]]:
+    return {(need, net.week.slots[s].time.weekday) for need, slots in routes.items() for s in slots}

@@ -65,3 +65,13 @@ def days_clash(day_a: int, day_b: int, spaced: bool) -> bool:
     """True when two calls of one patient may not fall on these two days."""
     gap = abs(day_a - day_b)
     return gap == 0 or (spaced and gap < MIN_DAYS_APART)
+
+
+def most_calls(days: list[int], spaced: bool) -> int:
+    """The most calls one patient can get on these (sorted, distinct) days: one a day, and
+    two or more days apart when spaced. Taking the earliest day that fits is optimal."""
+    count, last = 0, -7
+    for day in days:
+        if not days_clash(day, last, spaced):
+            count, last = count + 1, day
+    return count

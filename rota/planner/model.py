@@ -164,8 +164,9 @@ class PlanSummary:
 @dataclass(frozen=True)
 class Plan:
     """A week's draft rota. `status` is "OPTIMAL" or "FEASIBLE" (or "GREEDY" for the baseline);
-    `gap` is the relative distance of the objective to the solver's bound (0.0 when proven
-    optimal, None when there is no bound)."""
+    `gap` is how far the risk-weighted coverage (3 per high, 2 per medium, 1 per low-risk
+    call) may fall short of the best possible, relative to a proven upper bound (0.0 when
+    proven optimal, None when there is no bound; see docs/planner.md)."""
 
     week: str
     calls: tuple[PlannedCall, ...]

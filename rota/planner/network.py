@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rota.planner.frequency import most_calls
 from rota.planner.model import PatientNeed
 from rota.planner.week import Week, in_patient_windows, suits
 from rota.windows import WeeklyWindow
@@ -240,6 +241,15 @@ def build_network(week: Week) -> Network:
                     net.arc(day_node, target, 1, -w.continuity)
             for entry in entries:
                 net.arc(day_node, entry, 1, 0)
+    # A patient's calls need distinct days, two apart when spaced: a patient whose open
+    # days allow fewer (say only Mon and Tue) is capped there. No plan is lost, and the
+    # flow's bound no longer counts calls that could never both be made.
+    open_days: dict[int, list[int]] = {}
+    for index, day in sorted(net.day_in):
+        open_days.setdefault(index, []).append(day)
+    for i, arc in net.cover_arc.items():
+        most = most_calls(open_days.get(i, []), week.needs[i].spaced)
+        net.caps[arc] = min(net.caps[arc], most)
     total = sum(n.calls for n in week.needs)
     net.bypass = net.arc(SOURCE, SINK, total, 0)
     return net

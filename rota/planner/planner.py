@@ -1,22 +1,24 @@
 """Plan a week: build the network, solve it, and turn the answer into a rota.
 
 Min-cost flow solves every size in one go. When its answer happens to keep every
-patient's calls two days apart it is optimal outright; otherwise small weeks go to
-CP-SAT, which handles that rule exactly, and large ones keep the repaired flow answer
-with its gap to the flow's bound.
+patient's calls two days apart it is optimal outright; otherwise gap-day rounds and a
+greedy refill repair it, a flow on the repaired plan's days polishes it, and its coverage
+is proven optimal when it matches the relaxation's. Small weeks not proven that way go
+to CP-SAT, which handles the rule exactly; the gap is to the coverage bound (bound.py).
 """
 
 from __future__ import annotations
 
 from time import perf_counter
 
+from rota.planner.bound import CoverBound, counts, cover_bound, cover_gap, score
 from rota.planner.calls import draft_calls, finish_calls
 from rota.planner.exact import choose_days
-from rota.planner.flow import solve_flow, solve_on_days
+from rota.planner.flow import days_of, solve_flow, solve_on_days
 from rota.planner.model import HeldCall, Plan, PlannedSession, PlanRequest
 from rota.planner.network import build_network
 from rota.planner.reasons import explain
-from rota.planner.routes import Routes, relative_gap
+from rota.planner.routes import Routes
 from rota.planner.summary import summarise
 from rota.planner.week import Week, build_week
 from rota.planner.zoom import invite_patients
@@ -50,26 +52,44 @@ def _plan(request: PlanRequest, held: list[HeldCall] | tuple[HeldCall, ...]) -> 
     week = build_week(request, held)
     net = build_network(week)
     built = perf_counter()
-    _, flow = solve_flow(net, request.time_limit_s)
+    solver, flow = solve_flow(net, request.time_limit_s)
+    bound = cover_bound(net, flow.bound, flow.relaxed)
     stats = {
         "arcs": float(len(net.tails)),
         "nodes": float(net.nodes),
         "build_s": built - started,
         "relaxation_clashes": float(flow.clashes_in_relaxation),
+        "cover_bound": float(bound.score),
     }
-    routes, status, gap = flow.routes, "OPTIMAL", 0.0
+    routes, status = flow.routes, "OPTIMAL"
     if flow.clashes_in_relaxation:
-        small = len(net.tails) <= EXACT_ARC_LIMIT
-        days = choose_days(net, request.time_limit_s) if small else None
-        if days is not None:
-            routes, gap = solve_on_days(net, days.days), days.gap
-            status = "OPTIMAL" if days.optimal else "FEASIBLE"
-            stats["exact"] = 1.0
-        else:
-            gap = relative_gap(flow.cost, flow.bound)
-            status = "OPTIMAL" if gap == 0 else "FEASIBLE"
+        # Continuity, fairness and times made optimal for the repaired plan's days.
+        routes = _better(week, routes, solve_on_days(net, days_of(net, routes), solver))
+        status = "OPTIMAL" if _proven(week, bound, routes) else "FEASIBLE"
+        if status != "OPTIMAL" and len(net.tails) <= EXACT_ARC_LIMIT:
+            days = choose_days(net, request.time_limit_s)
+            if days is not None:
+                exact = solve_on_days(net, days.days)
+                stats["exact"] = 1.0
+                if days.optimal and counts(week, exact) >= counts(week, routes):
+                    routes, status = exact, "OPTIMAL"
+                else:
+                    routes = _better(week, routes, exact)
+    found = counts(week, routes)
+    gap = 0.0 if status == "OPTIMAL" else cover_gap(bound, found)
+    stats["cover_score"] = float(score(found))
     stats["solve_s"] = perf_counter() - built
     return assemble(week, routes, status, gap, stats)
+
+
+def _proven(week: Week, bound: CoverBound, routes: Routes) -> bool:
+    """Coverage is optimal when it matches the relaxation's lexicographic maximum."""
+    return bound.lexicographic and counts(week, routes) == bound.counts
+
+
+def _better(week: Week, routes: Routes, other: Routes) -> Routes:
+    """`other` unless it covers less (in risk order) than `routes`."""
+    return other if counts(week, other) >= counts(week, routes) else routes
 
 
 def assemble(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pycountry
 
 from rota.planner.frequency import days_clash
 from rota.planner.model import Uncovered, VolunteerOffer
 from rota.planner.routes import Routes
-from rota.planner.week import Need, Week, in_patient_windows
-from rota.windows import DAY_NAMES, WeeklyWindow, format_windows
+from rota.planner.week import Need, Week, in_windows_mask
+from rota.windows import DAY_NAMES, format_windows
 
 _FULL_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -24,25 +25,45 @@ def language_name(code: str) -> str:
     return str(found.name) if found is not None else code
 
 
-def _fits(volunteer: VolunteerOffer, need: Need, length: int) -> list[int]:
-    """Days on which the volunteer has a call-length slot the patient could take."""
-    days = set()
-    for window in volunteer.windows:
-        if window.weekday not in need.days:
-            continue
-        for start in range(window.start, window.end - length + 1, length):
-            if in_patient_windows(
-                need.patient, WeeklyWindow(window.weekday, start, start + length)
-            ):
-                days.add(window.weekday)
-                break
-    return sorted(days)
+class _RawSlots:
+    """Every call-length slot in every offering volunteer's windows, as numpy arrays.
+
+    Reasons look at volunteers' stated windows (not the planner's slots, which drop
+    clashes with Zoom and held calls): an organiser fixes windows.
+    """
+
+    def __init__(self, offering: list[VolunteerOffer], length: int) -> None:
+        rows = [
+            (v.id, w.weekday, start, start + length)
+            for v in offering
+            for w in v.windows
+            for start in range(w.start, w.end - length + 1, length)
+        ]
+        table = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        self.vid, self.day, self.start, self.end = table.T
+        self.offering = offering
+        self._speakers: dict[str, list[VolunteerOffer]] = {}
+
+    def speakers(self, language: str) -> list[VolunteerOffer]:
+        if language not in self._speakers:
+            self._speakers[language] = [v for v in self.offering if language in v.languages]
+        return self._speakers[language]
+
+    def fitting(self, need: Need, allowed: list[VolunteerOffer]) -> dict[int, list[int]]:
+        """Volunteer id -> the days they have a slot the patient could take (if any)."""
+        mask = np.isin(self.vid, [v.id for v in allowed]) & np.isin(self.day, need.days)
+        mask &= in_windows_mask(need.patient, self.day, self.start, self.end)
+        found: dict[int, list[int]] = {}
+        for code in np.unique(self.vid[mask] * 7 + self.day[mask]).tolist():
+            found.setdefault(code // 7, []).append(code % 7)
+        return found
 
 
 def explain(week: Week, routes: Routes) -> list[Uncovered]:
     length = week.request.call_minutes
     fits_cache: dict[tuple[object, ...], dict[int, list[int]]] = {}
     offering = sorted((v for v in week.request.volunteers if not v.paused), key=lambda v: v.id)
+    raw = _RawSlots(offering, length)
     load = Counter(week.slots[s].volunteer_id for slots in routes.values() for s in slots)
     found: list[tuple[int, str | int, int]] = []  # (patient id, reason or short day, count)
     for index, need in enumerate(week.needs):
@@ -51,7 +72,7 @@ def explain(week: Week, routes: Routes) -> list[Uncovered]:
             found.append(
                 (
                     need.patient.id,
-                    _reason(week, need, routes.get(index, []), offering, load, length, fits_cache),
+                    _reason(week, need, routes.get(index, []), load, raw, fits_cache),
                     missing,
                 )
             )
@@ -76,9 +97,8 @@ def _reason(
     week: Week,
     need: Need,
     placed: list[int],
-    offering: list[VolunteerOffer],
     load: Counter[int],
-    length: int,
+    raw: _RawSlots,
     fits_cache: dict[tuple[object, ...], dict[int, list[int]]],
 ) -> str | int:
     """A sentence, or the weekday that is short of volunteers (counted up afterwards)."""
@@ -86,7 +106,7 @@ def _reason(
     language = language_name(patient.language)
     if not need.days:
         return f"{patient.label} has no day left this week that fits their other calls"
-    speakers = [v for v in offering if patient.language in v.languages]
+    speakers = raw.speakers(patient.language)
     if not speakers:
         return f"nobody speaks {language}"
     allowed = [v for v in speakers if v.id not in patient.never_pair]
@@ -96,8 +116,7 @@ def _reason(
         return f"never-pair excludes {only}{extra}"
     key = (patient.language, patient.never_pair, patient.windows, need.days)
     if key not in fits_cache:  # patients alike share the answer: it is costly at scale
-        every = {v.id: _fits(v, need, length) for v in allowed}
-        fits_cache[key] = {vid: days for vid, days in every.items() if days}
+        fits_cache[key] = raw.fitting(need, allowed)
     fitting = fits_cache[key]
     if not fitting:
         when = (

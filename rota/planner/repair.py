@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
+import numpy.typing as npt
+
 from rota.planner.frequency import days_clash
-from rota.planner.model import RISKS
+from rota.planner.model import RISKS, PatientNeed
 from rota.planner.routes import Routes
-from rota.planner.week import Slot, Week, in_patient_windows, suits
+from rota.planner.week import Week, in_windows_mask, suits
 
 
 def drop_clashes(week: Week, routes: Routes, clashes: list[tuple[int, int]]) -> Routes:
@@ -25,76 +28,89 @@ def drop_clashes(week: Week, routes: Routes, clashes: list[tuple[int, int]]) -> 
 
 
 def fill_gaps(week: Week, routes: Routes) -> Routes:
-    placed = {need: list(slots) for need, slots in routes.items()}
-    owner = {s: need for need, slots in placed.items() for s in slots}
-    load: dict[int, int] = {}
-    for s in owner:
-        vid = week.slots[s].volunteer_id
-        load[vid] = load.get(vid, 0) + 1
-    by_day: dict[int, list[Slot]] = {}
-    for slot in week.slots:
-        by_day.setdefault(slot.time.weekday, []).append(slot)
+    """Most at-risk first: a free slot (last week's volunteer first, then the lowest load
+    ratio, earliest position, lowest index), else the slot of the lowest-ranked call below
+    this patient, who is queued again. Slot facts are numpy arrays: at county size the
+    candidate slots of a patient-day run to thousands."""
+    slots = week.slots
+    vids = sorted(week.capacity)
+    vol_of = {vid: n for n, vid in enumerate(vids)}
+    slot_vol = np.array([vol_of[s.volunteer_id] for s in slots], dtype=np.int64)
+    slot_day = np.array([s.time.weekday for s in slots], dtype=np.int64)
+    starts = np.array([s.time.start for s in slots], dtype=np.int64)
+    ends = np.array([s.time.end for s in slots], dtype=np.int64)
+    position = np.array([s.position for s in slots], dtype=np.int64)
+    vol_id = np.array(vids, dtype=np.int64)
+    capacity = np.array([week.capacity[v] for v in vids], dtype=np.int64)
+    most = np.array([week.volunteers[v].max_calls for v in vids], dtype=np.float64)
+    on_day = [np.flatnonzero(slot_day == day) for day in range(7)]
 
-    ranks = [(RISKS.index(n.patient.risk), n.patient.id) for n in week.needs]
-    rank = ranks.__getitem__
-    suiting: dict[tuple[object, ...], list[Slot]] = {}
+    # rank: position in (risk, patient id) order, lower is more urgent
+    order = sorted(
+        range(len(week.needs)),
+        key=lambda i: (RISKS.index(week.needs[i].patient.risk), week.needs[i].patient.id),
+    )
+    rank = [0] * len(week.needs)
+    for r, i in enumerate(order):
+        rank[i] = r
+    placed = {need: list(mine) for need, mine in routes.items()}
+    owner_rank = np.full(len(slots), -1, dtype=np.int64)  # -1 = free
+    owner: dict[int, int] = {}
+    load = np.zeros(len(vids), dtype=np.int64)
+    for index, mine in placed.items():
+        for s in mine:
+            owner[s], owner_rank[s] = index, rank[index]
+            load[slot_vol[s]] += 1
 
-    def fitting_slots(i: int, day: int) -> list[Slot]:
+    suiting: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
+
+    def fitting_slots(patient: PatientNeed, day: int) -> npt.NDArray[np.int64]:
         """Slots this patient could take on this day, shared by patients alike."""
-        patient = week.needs[i].patient
         key = (patient.language, patient.never_pair, patient.windows, day)
         if key not in suiting:
-            suiting[key] = [
-                s
-                for s in by_day.get(day, [])
-                if suits(patient, week.volunteers[s.volunteer_id])
-                and in_patient_windows(patient, s.time)
-            ]
+            ok = np.array([suits(patient, week.volunteers[v]) for v in vids], dtype=bool)
+            there = on_day[day]
+            keep = ok[slot_vol[there]] & in_windows_mask(
+                patient, slot_day[there], starts[there], ends[there]
+            )
+            suiting[key] = there[keep]
         return suiting[key]
 
     # Only patients still short of calls need work; bumped ones join the queue later.
     queue = [
-        (rank(i), i)
+        (rank[i], i)
         for i, need in enumerate(week.needs)
         if need.days and len(placed.get(i, [])) < need.calls
     ]
     heapq.heapify(queue)
     while queue:
-        _, i = heapq.heappop(queue)
+        mine_rank, i = heapq.heappop(queue)
         need, patient = week.needs[i], week.needs[i].patient
         mine = placed.setdefault(i, [])
+        previous = -1 if patient.previous_volunteer_id is None else patient.previous_volunteer_id
         for day in need.days:
             if len(mine) >= need.calls:
                 break
-            if any(days_clash(day, week.slots[s].time.weekday, need.spaced) for s in mine):
+            if any(days_clash(day, slots[s].time.weekday, need.spaced) for s in mine):
                 continue
-            fitting = fitting_slots(i, day)
-            free = [
-                s
-                for s in fitting
-                if s.index not in owner
-                and load.get(s.volunteer_id, 0) < week.capacity[s.volunteer_id]
-            ]
-            if free:
-                best = min(
-                    free,
-                    key=lambda s: (
-                        s.volunteer_id != patient.previous_volunteer_id,
-                        load.get(s.volunteer_id, 0) / week.volunteers[s.volunteer_id].max_calls,
-                        s.position,
-                        s.index,
-                    ),
-                )
-                mine.append(best.index)
-                owner[best.index] = i
-                load[best.volunteer_id] = load.get(best.volunteer_id, 0) + 1
+            fitting = fitting_slots(patient, day)
+            vols = slot_vol[fitting]
+            free = fitting[(owner_rank[fitting] < 0) & (load[vols] < capacity[vols])]
+            if len(free):
+                v = slot_vol[free]
+                pick = np.lexsort((free, position[free], load[v] / most[v], vol_id[v] != previous))
+                best = int(free[pick[0]])
+                mine.append(best)
+                owner[best], owner_rank[best] = i, mine_rank
+                load[slot_vol[best]] += 1
                 continue
-            lower = [s for s in fitting if s.index in owner and rank(owner[s.index]) > rank(i)]
-            if lower:
-                taken = max(lower, key=lambda s: (rank(owner[s.index]), -s.index))
-                bumped = owner[taken.index]
-                placed[bumped].remove(taken.index)
-                owner[taken.index] = i
-                mine.append(taken.index)
-                heapq.heappush(queue, (rank(bumped), bumped))
-    return {need: slots for need, slots in placed.items() if slots}
+            lower = fitting[owner_rank[fitting] > mine_rank]
+            if len(lower):
+                ranks = owner_rank[lower]
+                slot = int(lower[ranks == ranks.max()].min())
+                bumped = owner[slot]
+                placed[bumped].remove(slot)
+                owner[slot], owner_rank[slot] = i, mine_rank
+                mine.append(slot)
+                heapq.heappush(queue, (rank[bumped], bumped))
+    return {index: mine for index, mine in placed.items() if mine}

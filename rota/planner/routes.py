@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rota.planner.frequency import days_clash
-from rota.planner.network import FAIR_STEPS, SOURCE, Network
+from rota.planner.network import SOURCE, Network
 
 Routes = dict[int, list[int]]
 
@@ -47,31 +47,3 @@ def spacing_clashes(net: Network, routes: Routes) -> list[tuple[int, int]]:
             else:
                 kept.append(day)
     return clashes
-
-
-def plan_cost(net: Network, routes: Routes) -> int:
-    """The network's objective for these calls (lower is better), comparable to its bound."""
-    week, w = net.week, net.weights
-    cost = 0
-    load: dict[int, int] = {}
-    for need_index, placed in routes.items():
-        patient = week.needs[need_index].patient
-        for index in placed:
-            slot = week.slots[index]
-            cost -= w.cover[patient.risk]
-            cost += w.preference * slot.position
-            if slot.volunteer_id == patient.previous_volunteer_id:
-                cost -= w.continuity
-            load[slot.volunteer_id] = load.get(slot.volunteer_id, 0) + 1
-    for vid, count in load.items():
-        held = sum(1 for c in week.held if c.volunteer_id == vid)
-        most = week.volunteers[vid].max_calls
-        for j in range(1, count + 1):
-            cost += w.fairness * -(-FAIR_STEPS * (held + j) // most)
-    return cost
-
-
-def relative_gap(cost: int, bound: int) -> float:
-    if cost <= bound or bound == 0:
-        return 0.0
-    return (cost - bound) / abs(bound)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from rota.planner.frequency import calls_due, days_clash, earliest_day, needs_spacing
 from rota.planner.model import HeldCall, PatientNeed, PlanRequest, VolunteerOffer
 from rota.planner.zoom import HostChoice, choose_hosts
@@ -63,6 +66,21 @@ def suits(patient: PatientNeed, volunteer: VolunteerOffer) -> bool:
 
 def in_patient_windows(patient: PatientNeed, time: WeeklyWindow) -> bool:
     return not patient.windows or any(w.contains(time) for w in patient.windows)
+
+
+def in_windows_mask(
+    patient: PatientNeed,
+    days: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """`in_patient_windows` for many times at once (given as day, start and end arrays)."""
+    if not patient.windows:
+        return np.ones(len(days), dtype=bool)
+    inside = np.zeros(len(days), dtype=bool)
+    for w in patient.windows:
+        inside |= (days == w.weekday) & (starts >= w.start) & (ends <= w.end)
+    return inside
 
 
 def build_week(request: PlanRequest, held: Sequence[HeldCall] = ()) -> Week:

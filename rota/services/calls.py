@@ -163,11 +163,24 @@ async def claim_call(
             raise Refused(f"Call {call.code} needs someone else (language or a request).")
         if not await rota_queries.claim(session, call.id, volunteer.id):
             raise Refused(f"Sorry, call {call.code} has already been taken.")
-        actor = volunteer_actor(volunteer, channel)
-        record(session, actor, "call.claim", at=now, group_id=group.id, subject=f"call:{call.id}")
-        record(session, actor, "patient.read", at=now, group_id=group.id, subject=f"call:{call.id}")
-        await session.refresh(call)
-        return await _card(session, call, ZoneInfo(group.timezone))
+        return await _handed_over(session, volunteer, group, call, "call.claim", channel, now)
+
+
+async def _handed_over(
+    session: Session,
+    volunteer: Volunteer,
+    group: Group,
+    call: Call,
+    action: str,
+    channel: str,
+    now: datetime,
+) -> CallCard:
+    """The new holder's card: showing it is a read of patient details, so both are audited."""
+    actor = volunteer_actor(volunteer, channel)
+    for what in (action, "patient.read"):
+        record(session, actor, what, at=now, group_id=group.id, subject=f"call:{call.id}")
+    await session.refresh(call)
+    return await _card(session, call, ZoneInfo(group.timezone))
 
 
 async def offer_swap(
@@ -248,13 +261,7 @@ async def take_swap(
             text=f"{volunteer.name} has taken call {call.code} "
             f"({when(call.starts_at, call.ends_at, tz)}). Thank you!",
         )
-        actor = volunteer_actor(volunteer, channel)
-        record(
-            session, actor, "call.swap_take", at=now, group_id=group.id, subject=f"call:{call.id}"
-        )
-        record(session, actor, "patient.read", at=now, group_id=group.id, subject=f"call:{call.id}")
-        await session.refresh(call)
-        return await _card(session, call, tz)
+        return await _handed_over(session, volunteer, group, call, "call.swap_take", channel, now)
 
 
 async def release_call(
