@@ -56,14 +56,32 @@ class TelegramChannel:
             chat_id = int(message.address)
         except ValueError:
             raise SendFailed("not a Telegram chat id", permanent=True) from None
-        body = message.body[: MessageLimit.MAX_TEXT_LENGTH]
+        photo = message.extra.get("photo")
         try:
-            sent = await self._bot.send_message(
-                chat_id,
-                html.escape(body, quote=False),
-                parse_mode=ParseMode.HTML,
-                reply_markup=_markup(message.buttons),
-            )
+            if isinstance(photo, bytes) and len(message.body) <= MessageLimit.CAPTION_LENGTH:
+                sent = await self._bot.send_photo(
+                    chat_id,
+                    photo,
+                    caption=html.escape(message.body, quote=False),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=_markup(message.buttons),
+                )
+            elif isinstance(photo, bytes):  # too long for a caption: the text, then the picture
+                await self._bot.send_message(
+                    chat_id,
+                    html.escape(message.body[: MessageLimit.MAX_TEXT_LENGTH], quote=False),
+                    parse_mode=ParseMode.HTML,
+                )
+                sent = await self._bot.send_photo(
+                    chat_id, photo, reply_markup=_markup(message.buttons)
+                )
+            else:
+                sent = await self._bot.send_message(
+                    chat_id,
+                    html.escape(message.body[: MessageLimit.MAX_TEXT_LENGTH], quote=False),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=_markup(message.buttons),
+                )
         except RetryAfter as error:
             raise SendFailed(
                 "telegram flood control", retry_after=_seconds(error.retry_after), code="429"

@@ -80,6 +80,10 @@ async def _telegram_matrix(bot: Harness, now) -> None:
     assert held and other_group
     first = held[0]
     bot.clock.now = first.starts_at
+    async with bot.db.transaction() as session:
+        first_patient = await session.get_one(Patient, first.patient_id)
+    await bot.send(HOLDER, "/calls")
+    assert any(first_patient.name in t for t in bot.texts(HOLDER))  # the holder may see them
     everyone = (HOLDER, OTHER, PAUSED, LEFT, ORGANISER, OTHER_GROUP_ORGANISER, STRANGER)
     for user in everyone:
         await bot.send(user, "/calls")
@@ -89,9 +93,6 @@ async def _telegram_matrix(bot: Harness, now) -> None:
             await bot.tap(HOLDER, f"done:{first.id}")
         else:  # a forged tap: no such button was ever sent to them
             await bot.post(bot.server.make_callback_update(user, f"done:{first.id}", 999_999_999))
-    async with bot.db.transaction() as session:
-        first_patient = await session.get_one(Patient, first.patient_id)
-    assert any(first_patient.name in t for t in bot.texts(HOLDER))
     roles = {HOLDER: holder.id, OTHER: other.id, PAUSED: paused.id, LEFT: left.id}
     for user in everyone:
         assert disclosed(bot.texts(user), await secrets_except(bot.db, roles.get(user))) == [], user

@@ -109,6 +109,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         CommandHandler("pending", organiser.show_pending),
         CommandHandler("rota", rota_review.review_rota),
         CommandHandler("report", organiser.show_report),
+        CommandHandler("alerts", organiser.show_alerts),
         CallbackQueryHandler(organiser.decide_volunteer_tapped, pattern=organiser.DECIDE_PATTERN),
         CallbackQueryHandler(organiser.acknowledge_tapped, pattern=organiser.ACK_PATTERN),
         CallbackQueryHandler(rota_review.build_tapped, pattern=rota_review.BUILD_PATTERN),

@@ -12,8 +12,8 @@ from telegram.ext import ContextTypes
 from bot.runtime import Runtime
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
 from bot.telegram.who import Asker, asker_of, runtime_of
-from rota.exports.report_files import report_text
-from rota.services import outcomes, rotas, signup
+from rota.exports.report_files import report_chart, report_text
+from rota.services import outcomes, oversight, rotas, signup
 from rota.services.calls import Refused
 from rota.services.report import weekly_report
 from rota.services.rotas import RotaError
@@ -150,3 +150,33 @@ async def show_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await say(update, context, escape(f"No report: {error}. /rota shows next week's plan."))
         return
     await say(update, context, f"<pre>{escape(report_text(report))}</pre>")
+    chat = update.effective_chat
+    if chat is not None:
+        # The chart: coverage by risk and day, and the trend over recent weeks.
+        await context.bot.send_photo(
+            chat.id, report_chart(report), caption=f"Coverage, week {report['week']}"
+        )
+
+
+async def show_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Escalations nobody has acknowledged yet, each with its Acknowledge button."""
+    asker = await _organiser_or_refuse(update, context)
+    if asker is None or asker.organiser is None:
+        return
+    runtime, role = runtime_of(context), asker.organiser
+    alerts = await oversight.open_alerts(
+        runtime.db, role.group.name, actor=role.actor(), now=runtime.clock()
+    )
+    if not alerts:
+        await say(update, context, "No open alerts. Thank you for checking.")
+        return
+    for alert in alerts:
+        raised = datetime.fromisoformat(alert["raised_at"])
+        text = (
+            f"{alert['kind'].replace('_', ' ')}: {alert['patient_ref'] or 'a patient'}"
+            f"{', call ' + alert['call'] if alert['call'] else ''}, raised "
+            f"{raised:%a} {raised.day} {raised:%b %H:%M}"
+        )
+        await say(
+            update, context, escape(text), keyboard([[("Acknowledge", f"ack:{alert['id']}")]])
+        )

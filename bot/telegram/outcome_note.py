@@ -5,10 +5,7 @@ For urgent, the 999 line comes first, before we ask anything: someone may be in 
 
 from __future__ import annotations
 
-import contextlib
-
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -21,7 +18,7 @@ from telegram.ext import (
 from bot.commands import Command
 from bot.telegram import keyboards
 from bot.telegram.conversation import END, conversation
-from bot.telegram.render import answer, escape, say, say_reply
+from bot.telegram.render import answer, close_card, escape, say, say_reply
 from bot.telegram.volunteer import run
 from bot.telegram.who import asker_of, runtime_of
 from rota.services import calls
@@ -67,9 +64,7 @@ async def send_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
     await say_reply(update, context, reply)
     chat = update.effective_chat
     if reply.ok and wanted["card"] is not None and chat is not None:
-        # The call is logged: its outcome buttons have done their job.
-        with contextlib.suppress(BadRequest):  # the card may be too old to edit: no matter
-            await context.bot.edit_message_reply_markup(chat.id, wanted["card"], reply_markup=None)
+        await close_card(context.bot, chat.id, wanted["card"])
     return END
 
 

@@ -7,6 +7,7 @@ import html
 from collections.abc import Sequence
 
 from telegram import (
+    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     ReplyKeyboardMarkup,
@@ -40,7 +41,8 @@ ORGANISER_HELP = (
     "/pending - volunteers waiting for approval\n"
     "/rota - next week's rota: build, review, publish\n"
     "/open - open calls this week and next\n"
-    "/report - this week's coverage\n"
+    "/report - this week's coverage, with a chart\n"
+    "/alerts - concerns and alerts nobody has acknowledged\n"
     "Send a CSV file to import patients (needs a 'ref' column) or volunteers "
     "(or say which in the caption). You will see a dry run first."
 )
@@ -101,6 +103,16 @@ async def redraw_buttons(update: Update, markup: InlineKeyboardMarkup | None) ->
         return
     with contextlib.suppress(BadRequest):  # unchanged (a double tap), gone or too old to edit
         await query.edit_message_reply_markup(markup)
+
+
+LOGGED_CARD = "Call logged: thank you. The patient's details are no longer shown here."
+
+
+async def close_card(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Once a call's outcome is logged its card no longer shows the patient's name and
+    number (least privilege: details only while the call is current)."""
+    with contextlib.suppress(BadRequest):  # too old (48 h) or already closed: no matter
+        await bot.edit_message_text(LOGGED_CARD, chat_id=chat_id, message_id=message_id)
 
 
 async def drop_buttons(update: Update) -> None:

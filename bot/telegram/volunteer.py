@@ -20,7 +20,7 @@ from bot.telegram.render import (
     VOLUNTEER_HELP,
     action_keyboard,
     answer,
-    drop_buttons,
+    close_card,
     escape,
     say,
     say_reply,
@@ -127,8 +127,9 @@ async def outcome_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert context.match is not None
     verb, call_id = context.match.group(1), int(context.match.group(2))
     reply = await run_and_reply(update, context, Command(verb, call_id=call_id))
-    if reply.ok:
-        await drop_buttons(update)  # logged: the buttons have done their job
+    query = update.callback_query
+    if reply.ok and query is not None and query.message is not None:
+        await close_card(context.bot, query.message.chat.id, query.message.message_id)
 
 
 async def _coded(update: Update, context: ContextTypes.DEFAULT_TYPE, verb: str) -> None:

@@ -30,6 +30,7 @@ class Claimed:
     buttons: list[Any]
     patient_facing: bool
     attempts: int
+    photo: bytes | None = None
 
     @property
     def to_patient(self) -> bool:
@@ -46,6 +47,7 @@ class Claimed:
             buttons=tuple(
                 tuple((str(label), str(data)) for label, data in row) for row in self.buttons
             ),
+            extra={"photo": self.photo} if self.photo else {},
         )
 
 

@@ -32,6 +32,7 @@ async def queue_message(
     buttons: Sequence[Sequence[tuple[str, str]]] = (),
     patient_facing: bool = False,
     not_before: datetime | None = None,
+    photo: bytes | None = None,
 ) -> bool:
     """Add the message to the caller's transaction; False when its key was already queued."""
     if not key or len(key) > MAX_KEY:
@@ -53,6 +54,7 @@ async def queue_message(
         "address": address,
         "body": body,
         "buttons": [[[label, data] for label, data in row] for row in buttons],
+        "photo": photo,
         "patient_facing": to_patient,
         "status": MessageStatus.QUEUED,
         "not_before": not_before or now,

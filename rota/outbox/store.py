@@ -39,6 +39,7 @@ _CLAIMED_COLUMNS = (
     outbox.c.buttons,
     outbox.c.patient_facing,
     outbox.c.attempts,
+    outbox.c.photo,
 )
 
 
@@ -54,6 +55,7 @@ def _claimed(row: Row[Any]) -> Claimed:
         buttons=list(row.buttons or ()),
         patient_facing=bool(row.patient_facing),
         attempts=row.attempts,
+        photo=row.photo,
     )
 
 

@@ -63,6 +63,7 @@ async def tell_organisers(
     buttons: Buttons = (),
     include_practice: bool = False,
     include_backups: bool = False,
+    photo: bytes | None = None,
 ) -> int:
     """Each organiser by Telegram if they have it, else SMS; optionally the practice too.
 
@@ -75,8 +76,9 @@ async def tell_organisers(
     for organiser in everyone:
         if organiser.backup and has_regulars and not include_backups:
             continue
+        picture = None
         if organiser.telegram_id is not None:
-            channel, address, rows = "telegram", str(organiser.telegram_id), buttons
+            channel, address, rows, picture = "telegram", str(organiser.telegram_id), buttons, photo
         elif organiser.phone is not None:
             channel, address, rows = "sms", organiser.phone, ()
         else:
@@ -92,6 +94,7 @@ async def tell_organisers(
             body=text,
             buttons=[list(row) for row in rows],
             now=now,
+            photo=picture,
         )
     if include_practice and group.practice_contact:
         queued += await queue_message(

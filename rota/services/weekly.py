@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rota.domain import RotaStatus
-from rota.exports.report_files import report_text
+from rota.exports.report_files import report_chart, report_text
 from rota.services.audit import SCHEDULER
 from rota.services.notify import tell_organisers
 from rota.services.report import weekly_report
@@ -99,5 +99,9 @@ async def _report(db: Database, group: Group, week: str, now: datetime) -> list[
             return []
     report = await weekly_report(db, group.name, week, actor=SCHEDULER, now=now)
     async with db.transaction() as session:
-        await tell_organisers(session, group, key=key, now=now, text=report_text(report))
+        # Telegram organisers get the chart with the figures as its caption (Telegram allows
+        # 1,024 characters there); SMS organisers get the text.
+        await tell_organisers(
+            session, group, key=key, now=now, text=report_text(report), photo=report_chart(report)
+        )
     return [f"reported {group.name} {week}"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rota.domain import MessageStatus, RecipientKind
@@ -34,6 +34,7 @@ class OutboxMessage(Base):
     address: Mapped[str] = mapped_column(String(32))  # chat id or E.164; erased with the person
     body: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[Any]] = mapped_column(default=list)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)  # e.g. the weekly chart (PNG)
     patient_facing: Mapped[bool] = mapped_column(default=False)  # quiet hours, consent apply
     status: Mapped[MessageStatus] = mapped_column(
         enum_column(MessageStatus), default=MessageStatus.QUEUED

@@ -38,7 +38,7 @@ async def blank_final_messages(session: Session, *, before: datetime) -> int:
             OutboxMessage.status.in_(FINAL),
             OutboxMessage.body != PURGED,
         )
-        .values(body=PURGED, address=PURGED, buttons=[])
+        .values(body=PURGED, address=PURGED, buttons=[], photo=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -48,4 +48,11 @@ async def test_auto_publish_and_the_monday_report_happen_once(sqlite_db):
     monday_after = datetime(2026, 12, 7, 9, 5, tzinfo=UTC)
     done = await weekly_work(sqlite_db, monday_after)
     assert "reported Riverside PPG 2026-W49" in done
+    async with sqlite_db.transaction() as session:
+        [report] = [
+            m for m in await session.scalars(select(OutboxMessage)) if m.key.startswith("report:")
+        ]
+    assert (
+        report.channel == "telegram" and report.photo is not None and report.photo[:4] == b"\x89PNG"
+    )
     assert "reported Riverside PPG 2026-W49" not in await weekly_work(sqlite_db, monday_after)

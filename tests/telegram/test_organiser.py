@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -83,9 +83,49 @@ async def test_organisers_see_open_calls_and_the_report(bot: Harness, now: datet
     await bot.send(ORGANISER, "/open")
     assert "2026-W49 (published):" in bot.last(ORGANISER) and "open call(s)" in bot.last(ORGANISER)
     await bot.send(ORGANISER, "/report")
-    assert bot.last(ORGANISER).startswith(("<pre>", "No report"))
+    assert bot.last(ORGANISER).startswith("No report")  # no rota this week (2026-W48)
+    bot.clock.now = datetime(2026, 12, 2, 12, tzinfo=UTC)  # during the published week
+    await bot.send(ORGANISER, "/report")
+    report, chart = [m for m in bot.server.messages if m.chat_id == ORGANISER][-2:]
+    assert report.text is not None and report.text.startswith("<pre>Week 2026-W49:")
+    assert chart.method == "sendPhoto" and chart.upload is not None
+    assert chart.upload.content[:8] == b"\x89PNG\r\n\x1a\n"
+    bot.clock.now = now
     await bot.send(ORGANISER, "/rota")
     assert "<b>Rota 2026-W49</b> (published)" in bot.last(ORGANISER)
     assert bot.server.buttons(bot.server.last_message(ORGANISER)) == []  # nothing to publish
     await bot.send(ORGANISER, "/help")
-    assert "/pending" in bot.last(ORGANISER)
+    assert "/pending" in bot.last(ORGANISER) and "/alerts" in bot.last(ORGANISER)
+
+
+async def test_organisers_see_unacknowledged_alerts_with_a_button(
+    bot: Harness, now: datetime
+) -> None:
+    from rota.domain import OutcomeKind
+    from rota.services.outcomes import record_outcome
+    from tests.usecases.helpers import calls
+
+    await published_week(bot.db, now)
+    await bot.send(ORGANISER, "/alerts")
+    assert "No open alerts" in bot.last(ORGANISER)
+    held = next(c for c in await calls(bot.db) if c.volunteer_id is not None)
+    await record_outcome(
+        bot.db,
+        held.volunteer_id,
+        kind=OutcomeKind.CONCERN,
+        call_id=held.id,
+        note="low",
+        channel="sms",
+        now=held.ends_at,
+    )
+    await bot.send(ORGANISER, "/alerts")
+    alert = bot.server.last_message(ORGANISER)
+    assert (
+        alert.text is not None
+        and alert.text.startswith("concern:")
+        and f"call {held.code}" in alert.text
+    )
+    [ack] = bot.server.buttons(alert)
+    await bot.tap(ORGANISER, ack)
+    await bot.send(ORGANISER, "/alerts")
+    assert "No open alerts" in bot.last(ORGANISER)

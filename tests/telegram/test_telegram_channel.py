@@ -101,3 +101,28 @@ async def test_a_volunteer_who_blocked_the_bot_is_marked_unreachable_by_the_disp
         async with sqlite_db.transaction() as session:
             ian = await session.get_one(Volunteer, world.vid("+447700900018"))
         assert ian.unreachable_since == now
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_a_message_with_a_photo_goes_as_a_captioned_photo(
+    channel: TelegramChannel, server: BotApiServer
+) -> None:
+    await channel.send(
+        Outgoing(9, "telegram", str(CHAT), "Week 2026-W49: 35 of 40", extra={"photo": PNG})
+    )
+    [sent] = [m for m in server.messages if m.chat_id == CHAT]
+    assert sent.method == "sendPhoto" and sent.upload is not None and sent.upload.content == PNG
+    assert server.calls_to("sendPhoto")[0]["caption"] == "Week 2026-W49: 35 of 40"
+    server.assert_no_violations()
+
+
+async def test_a_photo_with_a_long_text_goes_as_text_then_photo(
+    channel: TelegramChannel, server: BotApiServer
+) -> None:
+    long_text = "not reached: RP1001: open call nobody took\n" * 40
+    await channel.send(Outgoing(10, "telegram", str(CHAT), long_text, extra={"photo": PNG}))
+    methods = [m.method for m in server.messages if m.chat_id == CHAT]
+    assert methods == ["sendMessage", "sendPhoto"]
+    server.assert_no_violations()

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from rota.storage import Patient
 from tests.telegram.harness import ORGANISER, Harness, call, link_telegram
 from tests.usecases.helpers import World, calls, published_week
 
@@ -102,10 +103,15 @@ async def test_one_tap_outcomes_are_logged_and_the_buttons_removed(
     world = await linked_week(bot, now)
     held = await at_call_time(bot, world)
     card = bot.message_with(ANN_TG, f"{verb}:{held.id}")
+    async with bot.db.transaction() as session:
+        patient = await session.get_one(Patient, held.patient_id)
+    assert patient.phone in (card.text or "")
     await bot.tap(ANN_TG, f"{verb}:{held.id}")
     assert said in bot.last(ANN_TG)
     assert (await call(bot.db, held.id)).status == "done"
     assert bot.server.buttons(card) == []
+    # logged: the card is edited so it no longer shows who was rung or their number
+    assert patient.phone not in (card.text or "") and patient.name not in (card.text or "")
 
 
 async def test_a_concern_asks_for_words_and_alerts_organisers_who_acknowledge(
