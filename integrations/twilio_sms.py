@@ -16,6 +16,7 @@ import base64
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -136,6 +137,10 @@ class TwilioSmsChannel:
         """Create the client; must run inside the event loop that will use it."""
         if self._client is not None:
             return
+        # twilio's HTTP clients log each request's URL and query at INFO: a message lookup
+        # would write a phone number into our logs.
+        for name in ("twilio.http_client", "twilio.async_http_client"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self._http = self._factory()
         client = Client(
             self._account_sid, self._auth_token, http_client=self._http, environment=_ISOLATED_ENV
@@ -207,3 +212,27 @@ class TwilioSmsChannel:
             raise failure from None
         log.info("sms %s accepted by twilio as %s", message.message_id, created.sid)
         return Sent(provider_id=created.sid)
+
+    async def find_sent(self, message: Outgoing) -> str | None:
+        """After a crash between Twilio accepting a message and our recording it: did Twilio
+        get it? Twilio's API has no idempotency key, so we look among the latest messages to
+        that number for one with the same body created in the last hour. Bodies carry call
+        codes and dates, so a match is this message; a miss means it is safe to send again.
+        Lets the dispatcher's recovery avoid a duplicate text (rota/outbox/recovery.py)."""
+        if self._client is None:
+            raise RuntimeError("TwilioSmsChannel.open() was not called")
+        since = datetime.now(UTC) - timedelta(hours=1)
+        try:
+            async with asyncio.timeout(self._timeout):
+                recent = await self._client.messages.list_async(to=message.address, limit=20)
+        except Exception as exc:
+            failure = map_twilio_error(exc, rate_limit_backoff=self._backoff)
+            if failure is None:
+                raise
+            raise failure from None
+        for found in recent:
+            created = found.date_created
+            if found.body == message.body and (created is None or created >= since):
+                log.info("sms %s found at twilio as %s", message.message_id, found.sid)
+                return str(found.sid)
+        return None

@@ -10,6 +10,7 @@ import re
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -299,3 +300,49 @@ def test_error_mapping(
 def test_unexpected_exceptions_are_not_swallowed() -> None:
     assert map_twilio_error(ValueError("bug")) is None
     assert map_twilio_error(KeyError("bug")) is None
+
+
+def _message_page(body: str, created: str) -> dict[str, Any]:
+    return {
+        "messages": [
+            {"sid": "SM" + "a" * 32, "body": body, "to": PATIENT, "date_created": created}
+        ],
+        "next_page_uri": None,
+        "page": 0,
+        "page_size": 20,
+        "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+    }
+
+
+async def test_find_sent_recognises_a_message_twilio_already_has() -> None:
+    from email.utils import format_datetime
+
+    recent = format_datetime(datetime.now(UTC) - timedelta(minutes=3))
+    channel = await _channel(
+        "http://twilio.invalid", CannedHttpClient(200, _message_page(BODY, recent))
+    )
+    try:
+        assert await channel.find_sent(_message(42)) == "SM" + "a" * 32
+    finally:
+        await channel.aclose()
+
+
+async def test_find_sent_ignores_other_or_old_messages() -> None:
+    from email.utils import format_datetime
+
+    old = format_datetime(datetime.now(UTC) - timedelta(hours=3))
+    for page in (
+        _message_page("another text", format_datetime(datetime.now(UTC))),
+        _message_page(BODY, old),
+    ):
+        channel = await _channel("http://twilio.invalid", CannedHttpClient(200, page))
+        try:
+            assert await channel.find_sent(_message(42)) is None
+        finally:
+            await channel.aclose()
+
+
+async def test_find_sent_against_prism_lists_messages_and_finds_none_of_ours(
+    channel: TwilioSmsChannel,
+) -> None:
+    assert await channel.find_sent(_message(42)) is None
