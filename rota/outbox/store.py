@@ -71,7 +71,7 @@ async def insert_message(session: Session, values: Mapping[str, Any]) -> bool:
         lite = lite.on_conflict_do_nothing(index_elements=[outbox.c.key])
         inserted = await session.scalar(lite.returning(outbox.c.id))
     else:
-        raise NotImplementedError(f"the outbox supports SQLite and PostgreSQL, not {dialect}")
+        raise ValueError(f"the outbox supports SQLite and PostgreSQL, not {dialect}")
     return inserted is not None
 
 
