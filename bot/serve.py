@@ -44,8 +44,7 @@ async def _sms_channel(settings: Settings) -> Any:
     if not twilio.configured or twilio.auth_token is None or twilio.account_sid is None:
         _say("no Twilio credentials: texts are printed here (console SMS channel)")
         return ConsoleChannel("sms")
-    if settings.public_base_url is None:
-        raise SystemExit("configuration error: RINGROUND_PUBLIC_BASE_URL is needed with Twilio")
+    assert settings.public_base_url is not None  # checked by `problems` before start-up
     channel = TwilioSmsChannel(
         account_sid=twilio.account_sid,
         auth_token=twilio.auth_token.get_secret_value(),
@@ -148,7 +147,24 @@ def build_lifespan(runtime: Runtime) -> Any:
     return lifespan
 
 
+def problems(settings: Settings) -> list[str]:
+    """Settings that are each valid but do not fit together, one line per problem."""
+    found = []
+    if settings.twilio.configured and settings.public_base_url is None:
+        found.append("RINGROUND_PUBLIC_BASE_URL: needed with Twilio (it is the URL Twilio signs)")
+    telegram = settings.telegram
+    if telegram.webhook_url is not None and telegram.webhook_secret is None:
+        found.append("RINGROUND_TELEGRAM__WEBHOOK_SECRET: needed with a webhook URL")
+    if telegram.webhook_url is not None and not telegram.configured:
+        found.append("RINGROUND_TELEGRAM__TOKEN: needed with a webhook URL")
+    return found
+
+
 async def serve(settings: Settings) -> int:
+    for problem in problems(settings):
+        print(f"configuration error: {problem}", file=sys.stderr)
+    if problems(settings):
+        return 2
     db = Database(settings.database_url)
     try:
         if not await is_up_to_date(db):

@@ -131,3 +131,28 @@ def test_two_services_on_one_postgres_run_one_scheduler_and_the_other_takes_over
         finally:
             for process in (first, second):
                 stop(process)
+
+
+def test_settings_that_do_not_fit_together_stop_start_up_with_one_line_each(tmp_path):
+    env = environment(f"sqlite:///{tmp_path / 'r.db'}", free_port()) | {
+        "RINGROUND_TWILIO__ACCOUNT_SID": "AC" + "0" * 32,
+        "RINGROUND_TWILIO__AUTH_TOKEN": "secret-token-value",
+        "RINGROUND_TWILIO__FROM_NUMBER": "+447700900001",
+        "RINGROUND_TELEGRAM__WEBHOOK_URL": "https://ringround.example.org/telegram/webhook",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: RINGROUND_PUBLIC_BASE_URL: needed with Twilio (it is the URL Twilio signs)",
+        "configuration error: RINGROUND_TELEGRAM__WEBHOOK_SECRET: needed with a webhook URL",
+        "configuration error: RINGROUND_TELEGRAM__TOKEN: needed with a webhook URL",
+    ]
+    assert "secret-token-value" not in result.stderr
