@@ -29,8 +29,9 @@ def report_text(report: dict[str, Any]) -> str:
         ack = escalation["acknowledged_at"]
         answered = f"acknowledged {_local(ack)}" if ack else "NOT YET ACKNOWLEDGED"
         lines.append(f"  {escalation['kind']} raised {raised}, {answered}")
+    names = report.get("volunteer_names", {})
     for phone, count in report["calls_by_volunteer"].items():
-        lines.append(f"  calls made by {phone}: {count}")
+        lines.append(f"  calls made by {names.get(phone, phone)}: {count}")
     return "\n".join(lines)
 
 

@@ -86,6 +86,7 @@ async def _report(
         "concerns": outcomes[OutcomeKind.CONCERN],
         "urgent": outcomes[OutcomeKind.URGENT],
         "calls_by_volunteer": dict(sorted(made.items())),
+        "volunteer_names": await rota_queries.volunteer_names(session, group.id),
         "no_answer": outcomes[OutcomeKind.NO_ANSWER],
         "declined": outcomes[OutcomeKind.DECLINED],
         "open_calls_filled_late": sum(1 for r in rows if r.claimed_late),

@@ -284,3 +284,11 @@ async def failed_attempts(session: Session, call: Call) -> int:
         count += 1
         current = previous
     return count
+
+
+async def volunteer_names(session: Session, group_id: int) -> dict[str, str]:
+    """Phone -> name: reports key volunteers by phone (PRODUCT.md) but people read them."""
+    rows = await session.execute(
+        select(Volunteer.phone, Volunteer.name).where(Volunteer.group_id == group_id)
+    )
+    return {phone: name for phone, name in rows.all()}
