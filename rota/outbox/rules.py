@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 from rota.domain import PhoneKind
 
-DEFAULT_QUIET_START = 9 * 60
-DEFAULT_QUIET_END = 20 * 60
 MINUTES_PER_DAY = 24 * 60
 
 

@@ -22,9 +22,6 @@ class Person:
         return f"{self.kind}:{self.id}" if self.id is not None else self.kind
 
 
-UNKNOWN = Person("unknown", None, None)
-
-
 async def telegram_roles(session: Session, telegram_id: int) -> list[Person]:
     """Every role this Telegram account holds, organiser roles first."""
     roles = [

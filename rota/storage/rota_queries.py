@@ -195,16 +195,6 @@ async def open_calls(session: Session, group_id: int, *, now: datetime) -> Seque
     return (await session.scalars(query)).all()
 
 
-async def swaps_on_offer(session: Session, group_id: int, *, now: datetime) -> Sequence[Call]:
-    query = select(Call).where(
-        Call.group_id == group_id,
-        Call.swap_offered_at.is_not(None),
-        Call.status == CallStatus.PLANNED,
-        Call.starts_at > now,
-    )
-    return (await session.scalars(query.order_by(Call.starts_at))).all()
-
-
 async def claim(session: Session, call_id: int, volunteer_id: int) -> bool:
     """First claimer wins: one conditional UPDATE, the same on SQLite and PostgreSQL."""
     won = await session.scalar(
