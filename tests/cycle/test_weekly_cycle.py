@@ -27,7 +27,7 @@ async def publish(db, now, week):
 
 
 @pytest.mark.parametrize("week", ["2026-W49", "2026-W13", "2026-W43"])
-async def test_every_reminder_and_checkin_is_sent_once_at_the_right_local_time(sqlite_db, week):
+async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sqlite_db, week):
     monday = datetime.fromisocalendar(int(week[:4]), int(week[-2:]), 1)
     built_at = datetime(monday.year, monday.month, monday.day, tzinfo=UTC) - timedelta(days=4)
     await publish(sqlite_db, built_at, week)
@@ -73,6 +73,35 @@ async def test_every_reminder_and_checkin_is_sent_once_at_the_right_local_time(s
             )  # held until quiet hours open
         else:
             assert checkin not in when_sent
+        # nobody logs an outcome in this simulation: the volunteer is asked an hour after the
+        # window, the organiser a day after
+        chase = when_sent[f"chase:{call.id}:volunteer:{call.volunteer_id}"]
+        assert call.ends_at + timedelta(hours=1) <= chase < call.ends_at + timedelta(hours=1) + STEP
+        if call.ends_at + timedelta(hours=24) + STEP < end:
+            told = when_sent[f"chase-organisers:{call.id}:organiser:1"]
+            assert (
+                call.ends_at + timedelta(hours=24)
+                <= told
+                < call.ends_at + timedelta(hours=24) + STEP
+            )
+    async with sqlite_db.transaction() as session:
+        open_calls = [
+            c
+            for c in await session.scalars(select(Call).where(Call.volunteer_id.is_(None)))
+            if start + timedelta(days=2) <= c.starts_at < end
+        ]
+    for call in open_calls:  # re-offered two days before, escalated to organisers one day before
+        offers = [at for key, at in when_sent.items() if key.startswith(f"reoffer:{call.id}:")]
+        assert offers and all(
+            call.starts_at - timedelta(hours=48) <= at < call.starts_at - timedelta(hours=48) + STEP
+            for at in offers
+        )
+        escalated = when_sent[f"open-call:{call.id}:organiser:1"]
+        assert (
+            call.starts_at - timedelta(hours=24)
+            <= escalated
+            < call.starts_at - timedelta(hours=24) + STEP
+        )
     assert calls
     assert not any(m.address in landlines for _, m in sent if m.channel == "sms")
     # nothing patient-facing outside 09:00-20:00 local
