@@ -153,3 +153,21 @@ def test_erasure_audit_alerts_purge_and_invites_from_the_command_line(ringround)
     assert all("Kowalski" not in json.dumps(e) for e in events)
     assert "no open alerts" in ringround("alerts").stdout
     assert "purged" in ringround("purge").stdout
+
+
+def test_an_organiser_pauses_resumes_and_approves_volunteers_from_the_command_line(ringround):
+    ringround("import", "volunteers", str(SAMPLE / "volunteers.csv"))
+    out = ringround("volunteers", "pause", "07700 900010", "--until", "2026-12-31").stdout
+    assert "paused until Thu 31 Dec 2026" in out
+    rows = {r["phone"]: r for r in json.loads(ringround("volunteers", "list", "--json").stdout)}
+    assert rows["+447700900010"]["status"] == "paused"
+    assert "back on the rota" in ringround("volunteers", "resume", "07700 900010").stdout
+    refused = ringround("volunteers", "resume", "07700 900010", ok=False)
+    assert refused.exit_code == 1 and "not paused" in refused.stderr
+    assert (
+        "no volunteer with phone"
+        in ringround("volunteers", "approve", "07700 900999", ok=False).stderr
+    )
+    events = json.loads(ringround("audit", "--json").stdout)
+    assert {"volunteer.pause", "volunteer.resume"} <= {e["action"] for e in events}
+    assert {e["actor"] for e in events if e["action"] == "volunteer.pause"} == {"cli"}

@@ -1,16 +1,17 @@
-"""`ringround erase …`, `purge`, `audit`, `alerts` and `volunteers invite`."""
+"""`ringround erase …`, `purge`, `audit`, `alerts` and `volunteers invite/approve/pause/resume`."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 import typer
 
 from bot import composition
-from bot.cli.common import GroupOption, JsonFlag, print_json, run
+from bot.cli.common import GroupOption, JsonFlag, fail, print_json, run
 from config import Settings
 from rota.phones import parse_phone
-from rota.services import oversight, privacy, signup
+from rota.services import availability, oversight, people, privacy, signup
 from rota.services.audit import CLI
 from rota.services.people import group_id
 from rota.storage.db import Database
@@ -115,3 +116,62 @@ def invite(
 
     payload = run(work)
     typer.echo(f"https://t.me/{bot_username.lstrip('@')}?start={payload}")
+
+
+def _volunteer_action(phone: str, group: str | None, act: Any) -> Any:
+    async def work(config: Settings, db: Database) -> Any:
+        e164 = parse_phone(phone, allow_fictional=config.allow_fictional_numbers).e164
+        gid = await group_id(db, group)
+        found = await people.volunteer_id_by_phone(db, gid, e164)
+        if found is None:
+            raise LookupError(f"no volunteer with phone {e164} in this group")
+        return await act(db, found, gid)
+
+    return run(work)
+
+
+PhoneArg = Annotated[str, typer.Argument(help="The volunteer's phone.")]
+
+
+def approve(phone: PhoneArg, group: GroupOption = None) -> None:
+    """Approve a volunteer waiting for approval (they are told)."""
+    _volunteer_action(
+        phone,
+        group,
+        lambda db, vid, gid: signup.decide(
+            db, vid, approve=True, group_id=gid, actor=CLI, now=composition.now()
+        ),
+    )
+    typer.echo("approved")
+
+
+def pause(
+    phone: PhoneArg,
+    until: Annotated[str, typer.Option(help="Last day of the pause, e.g. 2026-12-31.")],
+    group: GroupOption = None,
+) -> None:
+    """Pause a volunteer; their calls in that time go back to the group as open calls."""
+    try:
+        last_day = date.fromisoformat(until)
+    except ValueError:
+        fail(f"'{until}' is not a date like 2026-12-31")
+    released = _volunteer_action(
+        phone,
+        group,
+        lambda db, vid, _gid: availability.pause(
+            db, vid, until=last_day, channel="cli", now=composition.now(), by=CLI
+        ),
+    )
+    typer.echo(f"paused until {last_day:%a %d %b %Y}; {released} call(s) are open again")
+
+
+def resume(phone: PhoneArg, group: GroupOption = None) -> None:
+    """Put a paused volunteer back on the rota."""
+    _volunteer_action(
+        phone,
+        group,
+        lambda db, vid, _gid: availability.resume(
+            db, vid, channel="cli", now=composition.now(), by=CLI
+        ),
+    )
+    typer.echo("back on the rota")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rota.domain import VolunteerStatus
-from rota.services.audit import record
+from rota.services.audit import Actor, record
 from rota.services.calls import Refused, active_volunteer, volunteer_actor
 from rota.services.notify import tell_organisers
 from rota.services.zoom_sessions import replace_host
@@ -41,9 +41,18 @@ async def set_availability(
 
 
 async def pause(
-    db: Database, volunteer_id: int, *, until: date, channel: str, now: datetime
+    db: Database,
+    volunteer_id: int,
+    *,
+    until: date,
+    channel: str,
+    now: datetime,
+    by: Actor | None = None,
 ) -> int:
-    """Pause until a date (inclusive); that time's calls go back to the group as open calls."""
+    """Pause until a date (inclusive); that time's calls go back to the group as open calls.
+
+    `by` is an organiser (or the CLI) pausing a volunteer; by default the volunteer acts.
+    """
     async with db.transaction() as session:
         volunteer, group = await active_volunteer(session, volunteer_id)
         today = now.astimezone(ZoneInfo(group.timezone)).date()
@@ -67,7 +76,7 @@ async def pause(
             )
         record(
             session,
-            volunteer_actor(volunteer, channel),
+            by or volunteer_actor(volunteer, channel),
             "volunteer.pause",
             at=now,
             group_id=group.id,
@@ -77,7 +86,9 @@ async def pause(
         return len(released)
 
 
-async def resume(db: Database, volunteer_id: int, *, channel: str, now: datetime) -> None:
+async def resume(
+    db: Database, volunteer_id: int, *, channel: str, now: datetime, by: Actor | None = None
+) -> None:
     async with db.transaction() as session:
         volunteer, group = await active_volunteer(session, volunteer_id)
         if volunteer.status != VolunteerStatus.PAUSED:
@@ -86,7 +97,7 @@ async def resume(db: Database, volunteer_id: int, *, channel: str, now: datetime
         volunteer.paused_until = None
         record(
             session,
-            volunteer_actor(volunteer, channel),
+            by or volunteer_actor(volunteer, channel),
             "volunteer.resume",
             at=now,
             group_id=group.id,

@@ -21,7 +21,7 @@ from rota.storage.repository import Session
 from rota.storage.rotas import Call
 
 
-class Refused(Exception):
+class Refused(ValueError):
     """The action is not allowed or not possible; the message is for the volunteer."""
 
 

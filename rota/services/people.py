@@ -69,3 +69,9 @@ async def list_volunteers(
             session, actor, "volunteer.list", at=now, group_id=group.id, detail={"count": len(rows)}
         )
     return rows
+
+
+async def volunteer_id_by_phone(db: Database, group_id: int, phone: str) -> int | None:
+    async with db.transaction() as session:
+        found = (await repository.volunteers_by_phone(session, group_id)).get(phone)
+        return found.id if found is not None else None
