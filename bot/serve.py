@@ -161,9 +161,10 @@ def problems(settings: Settings) -> list[str]:
 
 
 async def serve(settings: Settings) -> int:
-    for problem in problems(settings):
+    found = problems(settings)
+    for problem in found:
         print(f"configuration error: {problem}", file=sys.stderr)
-    if problems(settings):
+    if found:
         return 2
     db = Database(settings.database_url)
     try:

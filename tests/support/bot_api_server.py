@@ -8,13 +8,9 @@ mock that accepts anything lets bugs through that the real API would reject.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -33,6 +29,7 @@ from tests.support.bot_api_spec import (
 )
 from tests.support.bot_api_state import ApiError, SentMessage, Violation
 from tests.support.bot_api_updates import UpdateFactory
+from tests.support.loopback import LoopbackServer
 from tests.support.telegram_html import parse_telegram_html
 
 __all__ = [  # re-exported: tests import these from here
@@ -51,21 +48,6 @@ __all__ = [  # re-exported: tests import these from here
 ]
 
 
-class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.exit_event = asyncio.Event()
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield  # leave Ctrl-C to pytest instead of turning it into a graceful server exit
-
-    async def main_loop(self) -> None:
-        # uvicorn polls should_exit every 0.1 s; waiting on an event makes teardown quicker.
-        await self.on_tick(0)  # sets the default headers once
-        await self.exit_event.wait()
-
-
 class BotApiServer(BotApiMethods, UpdateFactory):
     """``async with BotApiServer() as server: Bot(server.token, base_url=server.base_url)``."""
 
@@ -77,8 +59,7 @@ class BotApiServer(BotApiMethods, UpdateFactory):
         first_name: str = "Ringround",
     ) -> None:
         super().__init__(token, username=username, first_name=first_name)
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loopback: LoopbackServer | None = None
         load_spec()  # fail fast on a missing spec file
         self.app = Starlette(
             routes=[
@@ -97,33 +78,16 @@ class BotApiServer(BotApiMethods, UpdateFactory):
         return f"http://127.0.0.1:{self.port}/file/bot"
 
     async def __aenter__(self) -> BotApiServer:
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=0,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            ws="none",
-            timeout_graceful_shutdown=2,
-        )
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(), name="bot-api-server")
-        while not self._server.started:
-            if self._task.done():
-                await self._task
-                raise RuntimeError("Bot API test server failed to start")
-            await asyncio.sleep(0.005)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        self._loopback = LoopbackServer(self.app, "bot-api-server")
+        await self._loopback.start()
+        self.port = self._loopback.port
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self._server is not None and self._task is not None
         self._closing = True
         self._wakeup.set()  # release any long-polling getUpdates so shutdown needn't wait for it
-        self._server.should_exit = True
-        self._server.exit_event.set()
-        await self._task
+        assert self._loopback is not None
+        await self._loopback.stop()
 
     # --- HTTP -----------------------------------------------------------------------------------
     async def _download(self, request: Request) -> Response:

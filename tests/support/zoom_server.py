@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import itertools
 import re
 import secrets
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.loopback import LoopbackServer
 
 _MEETING_FIELDS = {  # MeetingDetails (create); UpdateMeetingRequest has the same names
     "agenda": str,
@@ -134,21 +133,6 @@ def check_meeting_body(body: Any) -> dict[str, Any]:
     return body
 
 
-class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.exit_event = asyncio.Event()
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield  # leave Ctrl-C to pytest
-
-    async def main_loop(self) -> None:
-        # uvicorn's own loop polls should_exit every 0.1 s; an event makes each teardown quicker.
-        await self.on_tick(0)
-        await self.exit_event.wait()
-
-
 class ZoomServer:
     """``async with ZoomServer() as zoom:`` then point the client at ``zoom.api_base_url`` and
     ``zoom.oauth_url`` with ``zoom.account_id`` / ``zoom.client_id`` / ``zoom.client_secret``."""
@@ -166,8 +150,7 @@ class ZoomServer:
         self.meetings: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(81234567890)
         self._state = _State()
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loopback: LoopbackServer | None = None
         self.app = Starlette(
             routes=[
                 Route("/oauth/token", self._token, methods=["POST"]),
@@ -178,9 +161,8 @@ class ZoomServer:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        assert self._loopback is not None
+        return f"http://127.0.0.1:{self._loopback.port}"
 
     @property
     def api_base_url(self) -> str:
@@ -191,29 +173,13 @@ class ZoomServer:
         return self.base_url + "/oauth/token"
 
     async def __aenter__(self) -> ZoomServer:
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=0,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(), name="zoom-test-server")
-        while not self._server.started:
-            if self._task.done():
-                await self._task
-                raise RuntimeError("Zoom test server failed to start")
-            await asyncio.sleep(0.005)
+        self._loopback = LoopbackServer(self.app, "zoom-test-server")
+        await self._loopback.start()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self._server is not None and self._task is not None
-        self._server.should_exit = True
-        self._server.exit_event.set()
-        await self._task
+        assert self._loopback is not None
+        await self._loopback.stop()
 
     # --- test controls --------------------------------------------------------------------------
     def fail(
