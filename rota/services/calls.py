@@ -151,19 +151,24 @@ async def claim_call(
     """First claimer wins; everyone else is told the call has gone."""
     async with db.transaction() as session:
         volunteer, group = await active_volunteer(session, volunteer_id)
-        if volunteer.status != VolunteerStatus.ACTIVE:
-            raise Refused("You are paused. Send RESUME (or /resume) first.")
         call = await _call_in_group(session, group, code=code, call_id=call_id, now=now)
-        if call.volunteer_id == volunteer.id:
-            raise Refused(f"Call {call.code} is already yours.")
         if call.starts_at <= now:
             raise Refused(f"Call {call.code} has already started.")
-        patient = await session.get_one(Patient, call.patient_id)
-        if not _may_ring(volunteer, patient):
-            raise Refused(f"Call {call.code} needs someone else (language or a request).")
+        await _check_may_take(session, volunteer, call)
         if not await rota_queries.claim(session, call.id, volunteer.id):
             raise Refused(f"Sorry, call {call.code} has already been taken.")
         return await _handed_over(session, volunteer, group, call, "call.claim", channel, now)
+
+
+async def _check_may_take(session: Session, volunteer: Volunteer, call: Call) -> None:
+    """What claiming an open call and taking a swap both require of the new holder."""
+    if volunteer.status != VolunteerStatus.ACTIVE:
+        raise Refused("You are paused. Send RESUME (or /resume) first.")
+    if call.volunteer_id == volunteer.id:
+        raise Refused(f"Call {call.code} is already yours.")
+    patient = await session.get_one(Patient, call.patient_id)
+    if not _may_ring(volunteer, patient):
+        raise Refused(f"Call {call.code} needs someone else (language or a request).")
 
 
 async def _handed_over(
@@ -240,13 +245,11 @@ async def take_swap(
         if call.volunteer_id is None:
             # Offered calls that were released since are simply open: claim instead.
             raise Refused(f"Call {call.code} is open now: claim it with CLAIM {call.code}.")
-        if call.volunteer_id == volunteer.id:
-            raise Refused(f"Call {call.code} is already yours.")
-        patient = await session.get_one(Patient, call.patient_id)
-        if call.swap_offered_at is None or call.starts_at <= now:
+        if call.volunteer_id != volunteer.id and (
+            call.swap_offered_at is None or call.starts_at <= now
+        ):
             raise Refused(f"Sorry, call {call.code} has already been taken.")
-        if not _may_ring(volunteer, patient):
-            raise Refused(f"Call {call.code} needs someone else (language or a request).")
+        await _check_may_take(session, volunteer, call)
         holder = await session.get_one(Volunteer, call.volunteer_id)
         if not await rota_queries.take_swap(
             session, call.id, holder_id=holder.id, taker_id=volunteer.id

@@ -111,3 +111,20 @@ async def test_only_the_holder_can_offer_or_release_a_call(sqlite_db, now):
         await take_swap(sqlite_db, world.vid(BILL), code=annes.code, channel="sms", now=now)
     await release_call(sqlite_db, world.vid(ANN), code=annes.code, channel="sms", now=now)
     assert next(c for c in await calls(sqlite_db) if c.id == annes.id).volunteer_id is None
+
+
+async def test_a_paused_volunteer_cannot_take_a_swap(sqlite_db, now):
+    from datetime import date
+
+    from rota.services.availability import pause
+
+    world = await published_week(sqlite_db, now)
+    mine = next(c for c in await calls(sqlite_db) if c.volunteer_id == world.vid(ANN))
+    await offer_swap(sqlite_db, world.vid(ANN), code=mine.code, channel="telegram", now=now)
+    taker = next(
+        m for m in await outbox(sqlite_db) if m.key.startswith(f"swap:{mine.id}:")
+    ).recipient_id
+    await pause(sqlite_db, taker, until=date(2026, 12, 31), channel="sms", now=now)
+    with pytest.raises(Refused, match="You are paused"):
+        await take_swap(sqlite_db, taker, code=mine.code, channel="sms", now=now)
+    assert next(c for c in await calls(sqlite_db) if c.id == mine.id).volunteer_id == world.vid(ANN)
