@@ -40,8 +40,5 @@ def postgres_unavailable_reason() -> str | None:
         return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error.__class__.__name__}"
 
 
-# ../shared beside the checkout holds the third-party API descriptions (specs/README.md).
-SHARED = Path(
-    os.environ.get("RINGROUND_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared")
-)
-SPECS = SHARED / "specs"
+# The third-party API descriptions the tests check against, vendored (tests/specs/README.md).
+SPECS = Path(__file__).resolve().parent / "specs"

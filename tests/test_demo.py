@@ -7,14 +7,16 @@ import csv
 import io
 import os
 import re
+import shlex
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli.main import app as cli_app
 from bot.demo import DemoResult, run_demo
 from rota.phones import parse_phone
 from rota.sample import SAMPLE_DIR
@@ -37,13 +39,12 @@ def sample_patients() -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, str, float, Path]:
+def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, str, Path]:
     """One in-process run shared by the tests below (a week takes a few seconds)."""
     chart = tmp_path_factory.mktemp("demo") / "chart.png"
     out = io.StringIO()
-    started = time.monotonic()
     result = asyncio.run(run_demo(out, chart=chart))
-    return result, out.getvalue(), time.monotonic() - started, chart
+    return result, out.getvalue(), chart
 
 
 def story_time(result: DemoResult, words: str) -> tuple[datetime, str]:
@@ -52,16 +53,16 @@ def story_time(result: DemoResult, words: str) -> tuple[datetime, str]:
     return found[0]
 
 
-def test_the_demo_runs_cleanly_and_quickly(played):
-    result, output, seconds, _chart = played
+def test_the_demo_runs_cleanly(played):
+    # How long it takes is measured, not asserted: README "Measurements".
+    result, output, _chart = played
     assert result.exit_code == 0, result.problems
     assert result.problems == []
-    assert seconds < 60
     assert 120 <= len(output.splitlines()) <= 260
 
 
 def test_every_scripted_event_shows_in_the_output(played):
-    result, output, _seconds, _chart = played
+    result, output, _chart = played
     # An SMS volunteer claims an open call by text and logs it with DONE.
     claim = re.search(r"(\w+) texts: CLAIM ([A-Z]+\d+)", output)
     assert claim, output
@@ -90,7 +91,7 @@ def test_every_scripted_event_shows_in_the_output(played):
 
 
 def test_output_is_plain_english(played):
-    _result, output, _seconds, _chart = played
+    _result, output, _chart = played
     assert "Traceback" not in output and "Error" not in output
     assert not HTML_TAG.search(output), HTML_TAG.search(output)
     assert "&lt;" not in output and "&amp;" not in output
@@ -99,7 +100,7 @@ def test_output_is_plain_english(played):
 
 
 def test_nothing_is_texted_to_a_landline_or_after_stop(played):
-    result, _output, _seconds, _chart = played
+    result, _output, _chart = played
     patients = sample_patients()
     landlines = {
         row["e164"]
@@ -117,25 +118,56 @@ def test_nothing_is_texted_to_a_landline_or_after_stop(played):
 
 
 def test_the_chart_is_written_only_where_asked(played):
-    _result, output, _seconds, chart = played
+    _result, output, chart = played
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert f"The report's chart is in {chart}" in output
 
 
 def test_the_ringround_demo_command(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RINGROUND_")}
-    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "bot", "demo"],
         cwd=tmp_path,  # the demo leaves nothing behind in the working directory
         env={**env, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=900,  # a hang guard only: the demo takes seconds (README "Measurements")
     )
     assert done.returncode == 0, done.stderr
-    assert time.monotonic() - started < 60
     assert done.stderr == ""
     assert "Weekly coverage report" in done.stdout
-    assert "Add --chart FILE" in done.stdout
+    assert "./dev demo --chart chart.png" in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def printed_commands(output: str) -> list[list[str]]:
+    """Every `ringround …` command the demo tells a newcomer to run."""
+    found = re.findall(r"(?:\(|`)(?:\./dev |\.venv/bin/)?(ringround [^)`]*)[)`]", output)
+    return [shlex.split(command)[1:] for command in found]
+
+
+def usage_error(args: list[str], database: Path) -> str | None:
+    """What `ringround` says if it cannot even parse this command line, else None.
+
+    The command runs against an empty database, so it fails later for want of a group;
+    what matters here is only whether the words and options exist.
+    """
+    result = CliRunner().invoke(
+        cli_app, args, env={"RINGROUND_DATABASE_URL": f"sqlite:///{database}"}
+    )
+    if result.exit_code == 2 and "Usage:" in result.output:
+        return result.output
+    return None
+
+
+def test_every_command_the_demo_prints_is_one_that_works(played, tmp_path):
+    _result, output, _chart = played
+    commands = printed_commands(output)
+    assert ["rota", "build"] in [c[:2] for c in commands], commands
+    assert ["--help"] in commands
+    for args in commands:
+        assert usage_error(args, tmp_path / "empty.db") is None, args
+
+
+def test_a_wrong_command_line_would_be_caught(tmp_path):
+    assert usage_error(["rota", "publish", "2026-W49"], tmp_path / "empty.db")

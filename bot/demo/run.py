@@ -96,11 +96,12 @@ async def set_up(world: World, script: Script) -> list[str]:
     uncovered = len({u["patient_ref"] for u in built.view["uncovered"]})
     t.did(
         "organiser",
-        f"builds the rota for {built.week} (ringround rota build): {summary['assigned']} calls "
-        f"assigned, {summary['open']} open, {uncovered} patients not fully covered",
+        f"builds the rota for {built.week} (ringround rota build --week {built.week}): "
+        f"{summary['assigned']} calls assigned, {summary['open']} open, "
+        f"{uncovered} patients not fully covered",
     )
     await rotas.publish_rota(world.db, None, script.week, actor=CLI, now=now)
-    t.did("organiser", f"publishes it (ringround rota publish {built.week})")
+    t.did("organiser", f"publishes it (ringround rota publish --week {built.week})")
     await script.cast()
     script.story.append((now, "the organiser publishes the rota; volunteers are told their calls"))
     script.story.append((now, "(the clock jumps to Sunday morning: nothing falls due before)"))
@@ -182,6 +183,10 @@ def _print(
         chart.write_bytes(report_chart(report))
         lines.append(f"The report's chart is in {chart}")
     else:
-        lines.append("Add --chart FILE to write the report's chart as a PNG.")
+        lines.append("Run `./dev demo --chart chart.png` to write the report's chart as a PNG too.")
+    lines.append(
+        "To run Ringround for a real group: `./dev ringround --help` (or `.venv/bin/ringround`),"
+        ' then see the README\'s "Running it for a group".'
+    )
     lines += [f"demo problem: {problem}" for problem in problems]
     out.write("\n".join(lines) + "\n")

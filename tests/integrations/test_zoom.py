@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -24,10 +23,11 @@ from integrations.zoom import (
     parse_retry_after,
 )
 from rota.ports import Meeting, Meetings, MeetingsUnavailable
+from tests.services import SPECS as ALL_SPECS
 from tests.support.prism import start_prism
 from tests.support.zoom_server import ZoomServer, check_meeting_body
 
-SPECS = Path(os.environ.get("RINGROUND_ZOOM_SPECS", "/work/shared/specs/zoom"))
+SPECS = ALL_SPECS / "zoom"
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 26, 10, 30, tzinfo=LONDON)  # GMT in November: 10:30Z
 SUMMER = datetime(2026, 7, 2, 10, 30, tzinfo=LONDON)  # BST: 09:30Z

@@ -6,7 +6,6 @@ import asyncio
 import datetime as dtm
 import html
 import re
-import time
 import warnings
 import zlib
 from collections.abc import AsyncIterator
@@ -251,9 +250,8 @@ async def test_application_processes_callback(server: BotApiServer) -> None:
 async def test_long_polling(server: BotApiServer, bot: Bot) -> None:
     update = server.make_contact_update(USER, "447700900123")
     asyncio.get_running_loop().call_later(0.2, server.enqueue, update)
-    started = time.monotonic()
-    updates = await bot.get_updates(timeout=5)
-    assert 0.15 < time.monotonic() - started < 2
+    # The update arrives while the request is already waiting: an answer at once would be empty.
+    updates = await bot.get_updates(timeout=60)
     assert [u.update_id for u in updates] == [update["update_id"]]
     assert updates[0].message.contact.phone_number == "447700900123"
     assert await bot.get_updates(offset=update["update_id"] + 1, timeout=0) == ()
@@ -273,13 +271,11 @@ async def test_shutdown_releases_a_pending_long_poll() -> None:
     async with BotApiServer() as server:
         bot = Bot(server.token, base_url=server.base_url)
         await bot.initialize()
-        poll = asyncio.create_task(bot.get_updates(timeout=30))
+        poll = asyncio.create_task(bot.get_updates(timeout=300))
         await asyncio.sleep(0.1)
-        started = time.monotonic()
-    elapsed = time.monotonic() - started
-    assert await poll == ()
+    # Released by the shutdown, not by the poll's own 300 s timeout (60 s is only a hang guard).
+    assert await asyncio.wait_for(poll, 60) == ()
     await bot.shutdown()
-    assert elapsed < 1.5
 
 
 def test_made_updates_match_the_api_description() -> None:
@@ -308,13 +304,12 @@ async def test_application_polling(server: BotApiServer) -> None:
     app.add_handler(CommandHandler("start", on_start))
     async with app:
         await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=5))
+        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=300))
         server.enqueue(server.make_message_update(USER, "/start", first_name="Ada"))
-        await asyncio.wait_for(got.wait(), 3)
-        started = time.monotonic()
-        await app.updater.stop()
+        await asyncio.wait_for(got.wait(), 60)  # hang guards only, far above a real run
+        # Stopping does not wait for the pending 300 s long poll to run out.
+        await asyncio.wait_for(app.updater.stop(), 60)
         await app.stop()
-        assert time.monotonic() - started < 1
     assert server.sent_messages(USER) == ["Hello Ada"]
     assert "deleteWebhook" in [name for name, _ in server.calls]
     server.assert_no_violations()
