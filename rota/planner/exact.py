@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from rota.planner.model import SAFETY_STOP
 from rota.planner.network import SINK, SOURCE, Network
 
 
@@ -21,6 +22,7 @@ class DayChoice:
     days: set[tuple[int, int]]  # (need, day) that carry a call
     optimal: bool
     gap: float
+    safety_stop: bool = False  # the wall clock, not the work budget, ended the search
 
 
 def cover_tiers(net: Network) -> dict[str, int]:
@@ -60,13 +62,16 @@ def choose_days(net: Network, time_limit_s: float) -> DayChoice | None:
     solver.parameters.random_seed = 7
     # Measured: the LP with all constraints makes proofs ~10x faster on these networks.
     solver.parameters.linearization_level = 2
+    # The budget is deterministic time, so load cannot change the answer; the wall clock is
+    # only a safety stop for a machine far too slow (reported when it fires).
     solver.parameters.max_deterministic_time = time_limit_s
-    solver.parameters.max_time_in_seconds = 2 * time_limit_s
+    solver.parameters.max_time_in_seconds = SAFETY_STOP * time_limit_s
     status = solver.solve(model)
+    safety_stop = solver.wall_time >= solver.parameters.max_time_in_seconds
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     best, bound = solver.objective_value, solver.best_objective_bound
     optimal = status == cp_model.OPTIMAL
     gap = 0.0 if optimal or bound == 0 else (bound - best) / abs(bound)
     chosen = {key for key, into in net.day_in.items() if any(solver.value(flow[a]) for a in into)}
-    return DayChoice(chosen, optimal, gap)
+    return DayChoice(chosen, optimal, gap, safety_stop)

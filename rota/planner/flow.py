@@ -3,8 +3,8 @@
 The first solve is a relaxation, so its cost is a bound. A twice-weekly patient whose calls
 land on neighbouring days gets a gap day between them: the first call must fall before it,
 the second after, which no later solve can break. The flow is solved again until no patient
-clashes (or a few rounds, within half the time limit); whatever still clashes is dropped
-and re-placed greedily.
+clashes (or a few rounds, as many as half the work budget allows); whatever still clashes is
+dropped and re-placed greedily.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from rota.planner.model import SAFETY_STOP
 from rota.planner.network import SINK, SOURCE, Network
 from rota.planner.repair import drop_clashes, fill_gaps
 from rota.planner.routes import Routes, follow_flow, spacing_clashes
@@ -36,6 +37,7 @@ class FlowResult:
     bound: int  # the relaxation's optimal cost: no plan costs less
     clashes_in_relaxation: int
     resolves: int
+    safety_stop: bool = False  # the wall clock, not the work budget, ended the rounds
 
 
 class FlowSolver:
@@ -94,17 +96,15 @@ def solve_flow(net: Network, time_limit_s: float = 10.0) -> tuple[FlowSolver, Fl
     routes, bound = solver.solve()
     relaxed = routes
     # Rounds are budgeted by a solve time predicted from the network's size, not measured,
-    # so the plan does not depend on the machine's speed; the clock only stops a machine
-    # too slow for the time limit (the one case where answers may then differ).
+    # so the plan does not depend on the machine's speed or load; the clock only stops a
+    # machine far too slow for the budget (reported, the one case where answers may differ).
     predicted = SOLVE_S_PER_ARC * len(net.tails)
     clashes = spacing_clashes(net, routes)
-    first_clashes, resolves = len(clashes), 0
-    while (
-        clashes
-        and resolves < RESOLVES
-        and (resolves + 2) * predicted <= time_limit_s / 2
-        and time.perf_counter() - started < time_limit_s
-    ):
+    first_clashes, resolves, safety_stop = len(clashes), 0, False
+    while clashes and resolves < RESOLVES and (resolves + 2) * predicted <= time_limit_s / 2:
+        if time.perf_counter() - started > SAFETY_STOP * time_limit_s:
+            safety_stop = True
+            break
         for need, day in clashes:
             solver.keep_apart(need, day)
         routes, _ = solver.solve()
@@ -114,7 +114,7 @@ def solve_flow(net: Network, time_limit_s: float = 10.0) -> tuple[FlowSolver, Fl
         routes = drop_clashes(net.week, routes, clashes)
     if first_clashes:
         routes = fill_gaps(net.week, routes)
-    return solver, FlowResult(routes, relaxed, bound, first_clashes, resolves)
+    return solver, FlowResult(routes, relaxed, bound, first_clashes, resolves, safety_stop)
 
 
 def solve_on_days(

@@ -9,6 +9,7 @@ to CP-SAT, which handles the rule exactly; the gap is to the coverage bound (bou
 
 from __future__ import annotations
 
+import logging
 from time import perf_counter
 
 from rota.planner.bound import CoverBound, counts, cover_bound, cover_gap, score
@@ -27,6 +28,8 @@ from rota.windows import WeeklyWindow, week_monday
 # Above this many arcs CP-SAT no longer proves optimality within seconds (measured with
 # benchmarks/plan.py); the flow answer is then kept and its gap reported.
 EXACT_ARC_LIMIT = 15_000
+
+log = logging.getLogger(__name__)
 
 
 def plan_week(request: PlanRequest) -> Plan:
@@ -60,6 +63,7 @@ def _plan(request: PlanRequest, held: list[HeldCall] | tuple[HeldCall, ...]) -> 
         "build_s": built - started,
         "relaxation_clashes": float(flow.clashes_in_relaxation),
         "cover_bound": float(bound.score),
+        "safety_stop": float(flow.safety_stop),
     }
     routes, status = flow.routes, "OPTIMAL"
     if flow.clashes_in_relaxation:
@@ -71,6 +75,7 @@ def _plan(request: PlanRequest, held: list[HeldCall] | tuple[HeldCall, ...]) -> 
             if days is not None:
                 exact = solve_on_days(net, days.days)
                 stats["exact"] = 1.0
+                stats["safety_stop"] = max(stats["safety_stop"], float(days.safety_stop))
                 if days.optimal and counts(week, exact) >= counts(week, routes):
                     routes, status = exact, "OPTIMAL"
                 else:
@@ -79,6 +84,9 @@ def _plan(request: PlanRequest, held: list[HeldCall] | tuple[HeldCall, ...]) -> 
     gap = 0.0 if status == "OPTIMAL" else cover_gap(bound, found)
     stats["cover_score"] = float(score(found))
     stats["solve_s"] = perf_counter() - built
+    if stats["safety_stop"]:
+        # Not an error: the rota is still valid, but a rebuild on a quicker machine may differ.
+        log.warning("planner: wall-clock safety stop after %.0f s", stats["solve_s"])
     return assemble(week, routes, status, gap, stats)
 
 
