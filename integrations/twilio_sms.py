@@ -16,7 +16,7 @@ import base64
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -27,6 +27,8 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from rota.outbox import ProviderAnswer, SendWindow
+from rota.outbox.undeliverable import undeliverable_reason
 from rota.ports import Outgoing, SendFailed, Sent
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,12 @@ PERMANENT_CODES = {
     21408: "region not enabled for this account",
     21610: "recipient has opted out",
     21614: "'To' is not a mobile number",
+    21635: "'To' is a landline",
 }
+# 21614 and 21635 also mean the number cannot receive texts at all: see the table in
+# rota/outbox/undeliverable.py (what Twilio's error reference says each code means).
+LOOKUP_LIMIT = 50  # recent messages to one number examined after a crash
+CLOCK_SKEW = timedelta(minutes=1)  # between our clock and Twilio's date_created
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 # `ClientBase` reads `environment or os.environ`, so an empty dict would still let TWILIO_REGION /
 # TWILIO_EDGE from the process environment rewrite the API host; a non-empty mapping stops that.
@@ -86,6 +93,7 @@ def map_twilio_error(exc: BaseException, *, rate_limit_backoff: float = 5.0) -> 
                 f"{label}: {PERMANENT_CODES[code]}",
                 permanent=True,
                 opted_out=code == OPTED_OUT,
+                undeliverable=undeliverable_reason(code) is not None,
                 code=str(code),
             )
         if status == 429 or code == 20429:
@@ -213,26 +221,54 @@ class TwilioSmsChannel:
         log.info("sms %s accepted by twilio as %s", message.message_id, created.sid)
         return Sent(provider_id=created.sid)
 
-    async def find_sent(self, message: Outgoing) -> str | None:
+    async def find_sent(self, message: Outgoing, window: SendWindow) -> ProviderAnswer:
         """After a crash between Twilio accepting a message and our recording it: did Twilio
-        get it? Twilio's API has no idempotency key, so we look among the latest messages to
-        that number for one with the same body created in the last hour. Bodies carry call
-        codes and dates, so a match is this message; a miss means it is safe to send again.
-        Lets the dispatcher's recovery avoid a duplicate text (rota/outbox/recovery.py)."""
+        get *this* message? Twilio has no idempotency key and its Message resource does not
+        echo our status-callback URL, so we look among the latest messages to that number for
+        one of ours (outbound, same sender, same body) created inside this attempt's own
+        window and not already recorded against another of our messages. Lets the
+        dispatcher's recovery avoid a duplicate text (rota/outbox/recovery.py)."""
         if self._client is None:
             raise RuntimeError("TwilioSmsChannel.open() was not called")
-        since = datetime.now(UTC) - timedelta(hours=1)
+        earliest, latest = window.start - CLOCK_SKEW, window.end + CLOCK_SKEW
         try:
             async with asyncio.timeout(self._timeout):
-                recent = await self._client.messages.list_async(to=message.address, limit=20)
+                recent = await self._client.messages.list_async(
+                    to=message.address, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT
+                )
         except Exception as exc:
             failure = map_twilio_error(exc, rate_limit_backoff=self._backoff)
             if failure is None:
                 raise
             raise failure from None
+        matches = []
+        oldest: datetime | None = None
         for found in recent:
             created = found.date_created
-            if found.body == message.body and (created is None or created >= since):
-                log.info("sms %s found at twilio as %s", message.message_id, found.sid)
-                return str(found.sid)
-        return None
+            if created is not None:
+                oldest = created if oldest is None else min(oldest, created)
+            if (
+                created is not None
+                and earliest <= created <= latest
+                and found.body == message.body
+                and str(found.sid) not in window.owned_by_others
+                and self._ours(found)
+            ):
+                matches.append((created, str(found.sid)))
+        if matches:
+            sid = min(matches)[1]  # the first such text in the window is the first attempt
+            log.info("sms %s found at twilio as %s", message.message_id, sid)
+            return ProviderAnswer(sid)
+        # "Not there" only if Twilio listed everything back past the window's start.
+        complete = len(recent) < LOOKUP_LIMIT or (oldest is not None and oldest < earliest)
+        return ProviderAnswer(None, searched_all=complete)
+
+    def _ours(self, found: Any) -> bool:
+        direction = getattr(found, "direction", None)
+        if direction is not None and not str(direction).startswith("outbound"):
+            return False
+        if self._service:
+            service = getattr(found, "messaging_service_sid", None)
+            return service is None or service == self._service
+        sender = getattr(found, "from_", None)
+        return sender is None or sender == self._from

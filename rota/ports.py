@@ -30,7 +30,8 @@ class SendFailed(Exception):
     """A provider refused or failed a message.
 
     `permanent` failures are not retried; `opted_out` records an opt-out (Twilio 21610);
-    `unreachable` marks a recipient who blocked the bot; `retry_after` is honoured.
+    `unreachable` marks a recipient who blocked the bot; `undeliverable` a number that cannot
+    receive texts at all (a landline, a number not in service); `retry_after` is honoured.
     """
 
     def __init__(
@@ -42,12 +43,14 @@ class SendFailed(Exception):
         unreachable: bool = False,
         retry_after: float | None = None,
         code: str | None = None,
+        undeliverable: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.opted_out = opted_out
         self.unreachable = unreachable
+        self.undeliverable = undeliverable
         self.retry_after = retry_after
         self.code = code
 

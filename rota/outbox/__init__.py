@@ -10,7 +10,7 @@ from rota.outbox.dispatcher import Dispatcher
 from rota.outbox.models import DispatchStats, UnreachableHook, VolunteerUnreachable
 from rota.outbox.queue import queue_message
 from rota.outbox.ratelimit import DEFAULT_RATE_LIMITS, RateLimit
-from rota.outbox.recovery import FindsSent
+from rota.outbox.recovery import FindsSent, ProviderAnswer, SendWindow
 from rota.outbox.rules import next_allowed_send, suppression_reason
 
 __all__ = [
@@ -18,7 +18,9 @@ __all__ = [
     "DispatchStats",
     "Dispatcher",
     "FindsSent",
+    "ProviderAnswer",
     "RateLimit",
+    "SendWindow",
     "UnreachableHook",
     "VolunteerUnreachable",
     "apply_delivery_status",

@@ -19,7 +19,11 @@ from datetime import datetime
 
 from rota.domain import MessageStatus
 from rota.outbox import store
+from rota.outbox.hooks import default_undeliverable_hook
+from rota.outbox.models import Claimed, NumberUndeliverable, UndeliverableHook
+from rota.outbox.undeliverable import undeliverable_reason
 from rota.storage.db import Database
+from rota.storage.repository import Session
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +58,13 @@ async def apply_delivery_status(
     status: str,
     error_code: str | int | None,
     now: datetime,
+    on_undeliverable: UndeliverableHook | None = None,
 ) -> bool:
-    """Apply one provider callback; True if it moved the message forward."""
+    """Apply one provider callback; True if it moved the message forward.
+
+    A failure saying the number cannot receive texts (30004/30005/30006) stops texts to that
+    patient's number and tells organisers once (`on_undeliverable`, default: the core's).
+    """
     target = PROVIDER_STATUSES.get(status.strip().lower())
     if target is None:
         log.info("outbox message %s: ignoring provider status %r", message_id, status[:24])
@@ -85,5 +94,34 @@ async def apply_delivery_status(
                 message_id=moved.id,
                 source="provider opt-out",
             )
+        elif target == _S.FAILED and moved.to_patient and undeliverable_reason(code):
+            await mark_number_undeliverable(
+                session, moved, str(code), now, on_undeliverable or default_undeliverable_hook()
+            )
     log.info("outbox message %s: provider status %s", message_id, target.value)
     return True
+
+
+async def mark_number_undeliverable(
+    session: Session, message: Claimed, code: str, now: datetime, hook: UndeliverableHook | None
+) -> None:
+    """Mark the patients on this message's number untextable; the hook hears only news."""
+    changed = await store.mark_undeliverable(
+        session, group_id=message.group_id, phone=message.address, code=code, now=now,
+        message_id=message.id,
+    )  # fmt: skip
+    if not changed or hook is None:
+        return  # already known: organisers were told then
+    log.warning("outbox message %s: number cannot receive texts (code %s)", message.id, code)
+    event = NumberUndeliverable(
+        group_id=changed[0][1],
+        patient_ids=tuple(patient_id for patient_id, _ in changed),
+        code=code,
+        message_id=message.id,
+        at=now,
+    )
+    try:
+        async with session.begin_nested():
+            await hook(session, event)
+    except Exception as exc:
+        log.error("on_undeliverable hook failed for message %s: %s", message.id, type(exc).__name__)

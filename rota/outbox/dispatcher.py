@@ -2,11 +2,15 @@
 
 One pass (`run_once`):
 1. take over messages left `sending` by a dispatcher that died (see `recovery.py`);
-2. claim a batch of due messages atomically and, in the same transaction, re-check each one
-   against the recipient's record *now*: a patient who opted out, withdrew consent or has a
-   landline is suppressed; a patient text outside the group's texting hours is deferred to the
-   next opening; a Telegram volunteer who blocked the bot is suppressed;
+2. claim a batch of due messages atomically, most urgent first (`priority.py`), and, in the
+   same transaction, re-check each one against the recipient's record *now*: a patient who
+   opted out, withdrew consent or has a landline is suppressed; a patient text outside the
+   group's texting hours is deferred to the next opening; a Telegram volunteer who blocked the
+   bot is suppressed; a notice about calls is re-worded from the calls as they are now, or
+   dropped when it is no longer true (`reword`);
 3. send the rest through their channel, paced per channel and per recipient, a few at a time;
+   a patient text is checked once more immediately before it goes, so a STOP confirmed while
+   the batch is being paced stops it;
 4. record each chunk's outcomes at once: sent with the provider id, retried with exponential
    backoff (or the provider's retry-after), or failed, with opt-outs and unreachable
    volunteers recorded in the same transaction.
@@ -26,16 +30,20 @@ from datetime import datetime, timedelta
 
 from rota.domain import ChannelKind, MessageStatus, RecipientKind
 from rota.outbox import store
+from rota.outbox.delivery import mark_number_undeliverable
+from rota.outbox.hooks import default_rewording, default_undeliverable_hook
 from rota.outbox.models import (
     Claimed,
     DispatchStats,
     Outcome,
     Recipients,
+    Reword,
+    UndeliverableHook,
     UnreachableHook,
     VolunteerUnreachable,
 )
 from rota.outbox.ratelimit import DEFAULT_RATE_LIMITS, RateLimit, RateLimiter
-from rota.outbox.recovery import settle_interrupted
+from rota.outbox.recovery import SendWindow, settle_interrupted
 from rota.outbox.rules import next_allowed_send, suppression_reason
 from rota.ports import Channel, SendFailed
 from rota.storage.db import Database
@@ -61,6 +69,8 @@ class Dispatcher:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_unreachable: UnreachableHook | None = None,
+        on_undeliverable: UndeliverableHook | None = None,
+        reword: Mapping[str, Reword] | None = None,
     ) -> None:
         if max_attempts < 1 or batch_size < 1 or concurrency < 1:
             raise ValueError("max_attempts, batch_size and concurrency must be at least 1")
@@ -79,6 +89,8 @@ class Dispatcher:
         self.sending_lease = sending_lease
         self._sleep = sleep
         self._on_unreachable = on_unreachable
+        self._on_undeliverable = on_undeliverable or default_undeliverable_hook()
+        self._reword = dict(default_rewording() if reword is None else reword)
         self._paused_until: dict[str, datetime] = {}  # channel -> end of a provider's retry-after
         self._next_recovery: datetime | None = None
 
@@ -115,20 +127,38 @@ class Dispatcher:
             stuck = await store.claim_interrupted(
                 session, leased_before=now - self.sending_lease, now=now, limit=self._batch_size
             )
+            windows = {m.id: await self._window(session, m) for m in stuck}
         outcomes: list[Outcome] = []
+        found: dict[str, set[str]] = {}  # address -> provider ids matched in this round
         for message in stuck:
+            window = windows[message.id]
+            if window is not None:
+                taken = frozenset(found.get(message.address, ()))
+                window = replace(window, owned_by_others=window.owned_by_others | taken)
             outcome = await settle_interrupted(
-                message, self._channels.get(message.channel), now, self.max_attempts
+                message, self._channels.get(message.channel), now, self.max_attempts, window
             )
             if outcome is not None:
                 outcomes.append(outcome)
                 if outcome.status == MessageStatus.SENT:
                     stats.recovered_sent += 1
+                    if outcome.provider_id:
+                        found.setdefault(message.address, set()).add(outcome.provider_id)
                 else:
                     stats.requeued += 1
         if outcomes:
             async with self._db.transaction() as session:
                 await store.record_outcomes(session, outcomes)
+
+    async def _window(self, session: Session, message: Claimed) -> SendWindow | None:
+        """The interrupted attempt's own time window; None for a row without its start."""
+        if message.sending_since is None:
+            return None
+        start = message.sending_since
+        others = await store.provider_ids_to(
+            session, message.address, since=start - timedelta(days=2), other_than=message.id
+        )
+        return SendWindow(start, start + self.sending_lease, others)
 
     async def _claim(self, now: datetime, stats: DispatchStats) -> list[Claimed]:
         paused = [name for name, until in self._paused_until.items() if until > now]
@@ -148,12 +178,36 @@ class Dispatcher:
                     continue
                 if checked.address != message.address:
                     await store.readdress(session, message.id, checked.address)
-                ready.append(checked)
+                worded = await self._reworded(session, checked, now)
+                if isinstance(worded, Outcome):
+                    held.append(worded)
+                    continue
+                ready.append(worded)
             await store.record_outcomes(session, held)
         stats.claimed += len(claimed)
         for outcome in held:
             self._count(outcome, stats)
         return ready
+
+    async def _reworded(
+        self, session: Session, message: Claimed, now: datetime
+    ) -> Claimed | Outcome:
+        """The message as true now: re-worded by its purpose's rule, or dropped."""
+        rule = self._reword.get(message.purpose or "")
+        if rule is None:
+            return message
+        try:
+            async with session.begin_nested():
+                body = await rule(session, message, now)
+        except Exception as exc:  # a wording bug must not stop the message: send it as queued
+            log.error("outbox message %s: re-wording failed: %s", message.id, type(exc).__name__)
+            return message
+        if body is None:
+            return Outcome(message, MessageStatus.SUPPRESSED, error="no longer true when sent")
+        if body != message.body:
+            await store.reword(session, message.id, body)
+            return replace(message, body=body)
+        return message
 
     def _check(self, message: Claimed, facts: Recipients, now: datetime) -> Claimed | Outcome:
         """The send-time re-check: the recipient's record now, not when the text was queued."""
@@ -193,6 +247,10 @@ class Dispatcher:
                 return Outcome(message, MessageStatus.QUEUED, not_before=later)
             if slot.wait > 0:
                 await self._sleep(slot.wait)
+        if message.to_patient:
+            stopped = await self._stopped_since_claim(message)
+            if stopped is not None:
+                return stopped
         try:
             sent = await self._channels[message.channel].send(message.outgoing())
         except SendFailed as failure:
@@ -205,9 +263,25 @@ class Dispatcher:
             message, MessageStatus.SENT, attempted=True, provider_id=sent.provider_id, sent_at=now
         )
 
+    async def _stopped_since_claim(self, message: Claimed) -> Outcome | None:
+        """Consent and opt-out once more, immediately before this one text goes.
+
+        A batch is paced over seconds; a STOP confirmed in between must stop what is left.
+        """
+        async with self._db.transaction() as session:
+            patient = await store.patient_now(session, message)
+        if patient is None:
+            return Outcome(message, MessageStatus.SUPPRESSED, error="patient not found")
+        reason = suppression_reason(patient)
+        if reason is not None:
+            log.info("outbox message %s: suppressed just before sending", message.id)
+            return Outcome(message, MessageStatus.SUPPRESSED, error=reason)
+        return None
+
     def _after_failure(self, message: Claimed, failure: SendFailed, now: datetime) -> Outcome:
         attempts = message.attempts + 1
         final = failure.permanent or failure.opted_out or failure.unreachable
+        final = final or failure.undeliverable
         if final or attempts >= self.max_attempts:
             error = failure.reason
             if not final:
@@ -220,6 +294,7 @@ class Dispatcher:
                 error=error,
                 opted_out=failure.opted_out,
                 unreachable=failure.unreachable,
+                undeliverable_code=(failure.code or "?") if failure.undeliverable else None,
             )
         if failure.retry_after is not None:
             # A provider's flood control covers the whole channel, not just this message.
@@ -251,6 +326,10 @@ class Dispatcher:
                     )
                 if outcome.unreachable and message.recipient_kind == RecipientKind.VOLUNTEER:
                     await self._mark_unreachable(session, message, now)
+                if outcome.undeliverable_code and message.to_patient:
+                    await mark_number_undeliverable(
+                        session, message, outcome.undeliverable_code, now, self._on_undeliverable
+                    )
         for outcome in outcomes:
             self._count(outcome, stats)
 

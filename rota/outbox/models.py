@@ -31,6 +31,9 @@ class Claimed:
     patient_facing: bool
     attempts: int
     photo: bytes | None = None
+    purpose: str | None = None
+    subject: str | None = None
+    sending_since: datetime | None = None  # when this send attempt began (not renewed)
 
     @property
     def to_patient(self) -> bool:
@@ -62,6 +65,7 @@ class PatientFacts:
     sms_consent: bool
     opted_out_at: datetime | None
     active: bool = True
+    sms_undeliverable_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class Outcome:
     error: str | None = None  # None keeps the previous note (e.g. "may be a duplicate")
     opted_out: bool = False
     unreachable: bool = False
+    undeliverable_code: str | None = None  # the provider says this number cannot get texts
     address: str | None = None  # the patient's current phone, when it changed since queueing
 
 
@@ -109,12 +114,31 @@ class VolunteerUnreachable:
 UnreachableHook = Callable[[Session, VolunteerUnreachable], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class NumberUndeliverable:
+    """The provider said a patient's number cannot receive texts (first time only)."""
+
+    group_id: int
+    patient_ids: tuple[int, ...]
+    code: str
+    message_id: int
+    at: datetime
+
+
+# Like UnreachableHook: runs in the transaction that marks the patients, in a savepoint.
+UndeliverableHook = Callable[[Session, NumberUndeliverable], Awaitable[None]]
+
+# Re-words a claimed message from the current state, just before it is sent: the new body,
+# or None when what it says is no longer true (the message is then not sent). By purpose.
+Reword = Callable[[Session, "Claimed", datetime], Awaitable[str | None]]
+
+
 @dataclass
 class DispatchStats:
     claimed: int = 0
     sent: int = 0
     deferred: int = 0  # outside texting hours
-    suppressed: int = 0  # opt-out, no consent, landline, unreachable
+    suppressed: int = 0  # opt-out, no consent, landline, unreachable, no longer true
     retrying: int = 0
     failed: int = 0
     paced: int = 0  # put back by the rate limiter or a provider's retry-after

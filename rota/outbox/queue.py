@@ -12,6 +12,7 @@ from datetime import datetime
 
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox import store
+from rota.outbox.priority import priority_of, purpose_of
 from rota.storage.repository import Session
 
 MAX_KEY = 160
@@ -33,8 +34,14 @@ async def queue_message(
     patient_facing: bool = False,
     not_before: datetime | None = None,
     photo: bytes | None = None,
+    purpose: str | None = None,
+    subject: str | None = None,
 ) -> bool:
-    """Add the message to the caller's transaction; False when its key was already queued."""
+    """Add the message to the caller's transaction; False when its key was already queued.
+
+    `purpose` (default: the key's first part) decides the message's priority and whether it
+    is re-worded at send time; `subject` says what it is about (e.g. "rota:5").
+    """
     if not key or len(key) > MAX_KEY:
         raise ValueError(f"a message key needs 1 to {MAX_KEY} characters")
     if not address or len(address) > MAX_ADDRESS:
@@ -45,8 +52,12 @@ async def queue_message(
     if to_patient and recipient_id is None:
         # Consent, opt-out and landline are re-checked on the patient record at send time.
         raise ValueError("a patient-facing message needs the patient's id")
+    kind = purpose_of(key, purpose)
     values = {
         "key": key,
+        "purpose": kind,
+        "subject": subject,
+        "priority": int(priority_of(kind)),
         "group_id": group_id,
         "channel": channel,
         "recipient_kind": RecipientKind(recipient_kind),

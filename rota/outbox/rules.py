@@ -31,6 +31,9 @@ class TextingFacts(Protocol):
     @property
     def active(self) -> bool: ...
 
+    @property
+    def sms_undeliverable_at(self) -> datetime | None: ...
+
 
 def suppression_reason(patient: TextingFacts) -> str | None:
     """Why a patient must not be texted at all, or None when they may be."""
@@ -41,6 +44,8 @@ def suppression_reason(patient: TextingFacts) -> str | None:
         return "no consent"  # a phone number alone is not consent
     if patient.opted_out_at is not None:
         return "opted out"
+    if patient.sms_undeliverable_at is not None:
+        return "number cannot receive texts"  # the provider said so: rota/outbox/undeliverable.py
     if not patient.active:
         return "no longer on the list"  # removed by a re-import or erased since queueing
     return None

@@ -40,6 +40,9 @@ _CLAIMED_COLUMNS = (
     outbox.c.patient_facing,
     outbox.c.attempts,
     outbox.c.photo,
+    outbox.c.purpose,
+    outbox.c.subject,
+    outbox.c.sending_since,
 )
 
 
@@ -56,6 +59,9 @@ def _claimed(row: Row[Any]) -> Claimed:
         patient_facing=bool(row.patient_facing),
         attempts=row.attempts,
         photo=row.photo,
+        purpose=row.purpose,
+        subject=row.subject,
+        sending_since=row.sending_since,
     )
 
 
@@ -78,11 +84,12 @@ async def insert_message(session: Session, values: Mapping[str, Any]) -> bool:
 async def claim_due(
     session: Session, *, now: datetime, limit: int, skip_channels: Sequence[str] = ()
 ) -> list[Claimed]:
-    """Move up to `limit` due messages, most overdue first, to `sending` (leased at `now`)."""
+    """Move up to `limit` due messages, most urgent then most overdue first, to `sending`."""
     due = select(outbox.c.id).where(outbox.c.status.in_(DUE), outbox.c.not_before <= now)
     if skip_channels:
         due = due.where(outbox.c.channel.not_in(skip_channels))
-    due = due.order_by(outbox.c.not_before, outbox.c.id).limit(limit)
+    # Priority first (rota/outbox/priority.py): an urgent alert is never behind a backlog.
+    due = due.order_by(outbox.c.priority, outbox.c.not_before, outbox.c.id).limit(limit)
     ids = list((await session.scalars(due.with_for_update(skip_locked=True))).all())
     if not ids:
         return []
@@ -91,7 +98,7 @@ async def claim_due(
     claim = (
         update(outbox)
         .where(outbox.c.id.in_(ids), outbox.c.status.in_(DUE), outbox.c.not_before <= now)
-        .values(status=MessageStatus.SENDING, not_before=now)
+        .values(status=MessageStatus.SENDING, not_before=now, sending_since=now)
         .returning(*_CLAIMED_COLUMNS)
     )
     order = {message_id: i for i, message_id in enumerate(ids)}
@@ -147,6 +154,7 @@ async def recipients(session: Session, messages: Iterable[Claimed]) -> Recipient
                 Patient.sms_consent,
                 Patient.opted_out_at,
                 Patient.active,
+                Patient.sms_undeliverable_at,
             ).where(Patient.id.in_(patient_ids))
         )
         patients = {row.id: PatientFacts(*row) for row in rows}
@@ -206,6 +214,91 @@ async def record_outcomes(session: Session, outcomes: Sequence[Outcome]) -> None
         for o in outcomes
     ]
     await session.execute(_RECORD, params)
+
+
+async def patient_now(session: Session, message: Claimed) -> PatientFacts | None:
+    """The patient's texting facts this instant, if the message is still ours to send.
+
+    `FOR SHARE` on PostgreSQL waits for a STOP being written at this moment and then reads
+    it; on SQLite the transaction's BEGIN IMMEDIATE does the same.
+    """
+    still_ours = await session.scalar(
+        select(outbox.c.id).where(
+            outbox.c.id == message.id, outbox.c.status == MessageStatus.SENDING
+        )
+    )
+    if still_ours is None or message.recipient_id is None:
+        return None
+    row = (
+        await session.execute(
+            select(
+                Patient.id,
+                Patient.group_id,
+                Patient.phone,
+                Patient.phone_kind,
+                Patient.sms_consent,
+                Patient.opted_out_at,
+                Patient.active,
+                Patient.sms_undeliverable_at,
+            )
+            .where(Patient.id == message.recipient_id)
+            .with_for_update(read=True)
+        )
+    ).first()
+    return PatientFacts(*row) if row is not None else None
+
+
+async def reword(session: Session, message_id: int, body: str) -> None:
+    """Keep the row's body what was actually sent."""
+    await session.execute(update(outbox).where(outbox.c.id == message_id).values(body=body))
+
+
+async def provider_ids_to(
+    session: Session, address: str, *, since: datetime, other_than: int
+) -> frozenset[str]:
+    """Provider ids other messages to this address already own: never another's record."""
+    found = await session.scalars(
+        select(outbox.c.provider_id).where(
+            outbox.c.address == address,
+            outbox.c.id != other_than,
+            outbox.c.provider_id.is_not(None),
+            outbox.c.created_at >= since,
+        )
+    )
+    return frozenset(p for p in found if p)
+
+
+async def mark_undeliverable(
+    session: Session,
+    *,
+    group_id: int | None,
+    phone: str,
+    code: str,
+    now: datetime,
+    message_id: int,
+) -> list[tuple[int, int]]:
+    """Mark every patient of the group on this phone as not textable; audited.
+
+    Returns (patient id, group id) for those newly marked: an organiser is told once.
+    """
+    stmt = update(Patient).where(Patient.phone == phone, Patient.sms_undeliverable_at.is_(None))
+    if group_id is not None:
+        stmt = stmt.where(Patient.group_id == group_id)
+    stmt = stmt.values(
+        sms_undeliverable_at=now, sms_undeliverable_code=code[:8], updated_at=now
+    ).returning(Patient.id, Patient.group_id)
+    changed = (await session.execute(stmt, execution_options={"synchronize_session": False})).all()
+    for patient_id, patient_group in changed:
+        record(
+            session,
+            OPT_OUT_ACTOR,
+            "patient.sms_undeliverable",
+            at=now,
+            group_id=patient_group,
+            subject=f"patient:{patient_id}",
+            detail={"message_id": message_id, "code": code},
+        )
+    return [(patient_id, patient_group) for patient_id, patient_group in changed]
 
 
 async def readdress(session: Session, message_id: int, address: str) -> None:

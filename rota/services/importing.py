@@ -78,6 +78,8 @@ async def import_patients(
                     session.add(Patient(group_id=group_id, **fields))
                 continue
             changes = _changes(patient, fields)
+            if "phone" in changes:  # a new number may well receive texts
+                changes |= {"sms_undeliverable_at": None, "sms_undeliverable_code": None}
             if not patient.active:
                 changes |= {"active": True, "deactivated_at": None}
             if changes:

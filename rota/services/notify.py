@@ -31,8 +31,14 @@ async def tell_volunteer(
     sms_text: str | None = None,
     buttons: Buttons = (),
     not_before: datetime | None = None,
+    purpose: str | None = None,
+    subject: str | None = None,
 ) -> bool:
-    """Telegram when linked, otherwise SMS (which gets `sms_text` with command hints)."""
+    """Telegram when linked, otherwise SMS (which gets `sms_text` with command hints).
+
+    `purpose` (default: the key's first part) sets the priority (rota/outbox/priority.py);
+    `subject` names what the message is about, for re-wording at send time.
+    """
     if volunteer.channel == ChannelKind.TELEGRAM and volunteer.telegram_chat_id is not None:
         channel, address, body = "telegram", str(volunteer.telegram_chat_id), text
     else:
@@ -50,6 +56,8 @@ async def tell_volunteer(
         buttons=[list(row) for row in buttons],
         now=now,
         not_before=not_before,
+        purpose=purpose,
+        subject=subject,
     )
 
 
@@ -64,6 +72,7 @@ async def tell_organisers(
     include_practice: bool = False,
     include_backups: bool = False,
     photo: bytes | None = None,
+    purpose: str | None = None,
 ) -> int:
     """Each organiser by Telegram if they have it, else SMS; optionally the practice too.
 
@@ -95,6 +104,7 @@ async def tell_organisers(
             buttons=[list(row) for row in rows],
             now=now,
             photo=picture,
+            purpose=purpose,
         )
     if include_practice and group.practice_contact:
         queued += await queue_message(
@@ -107,6 +117,7 @@ async def tell_organisers(
             address=group.practice_contact,
             body=text,
             now=now,
+            purpose=purpose,
         )
     return queued
 

@@ -127,6 +127,7 @@ async def _follow_up(
             session,
             group,
             key=f"escalation:{escalation.id}",
+            purpose="urgent",  # sent before anything routine (rota/outbox/priority.py)
             now=now,
             include_practice=True,
             text=f"URGENT from {volunteer.name} about {who}: {note}. Please acknowledge.",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rota.domain import CallStatus, RotaStatus
+from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus
+from rota.outbox.models import Claimed
 from rota.planner import Plan, plan_week, replan_week
 from rota.services.audit import Actor, record
 from rota.services.groups import resolve_group
@@ -22,9 +24,9 @@ from rota.services.planning import (
 )
 from rota.storage import rota_queries
 from rota.storage.db import Database
-from rota.storage.people import Group
+from rota.storage.people import Group, Volunteer
 from rota.storage.repository import Session
-from rota.storage.rotas import Rota
+from rota.storage.rotas import Call, Rota
 from rota.windows import next_week, parse_week, week_label, week_monday, week_of
 
 
@@ -137,33 +139,69 @@ async def publish_rota(
 
 async def announce_rota(session: Session, group: Group, rota: Rota, *, now: datetime) -> None:
     """Tell each volunteer their calls (times and codes only: patient details come on the
-    day, through /calls or CALLS) and everyone who could help how many calls are open."""
-    tz = ZoneInfo(group.timezone)
+    day, through /calls or CALLS) and everyone who could help how many calls are open.
+
+    The dispatcher words each notice again just before it goes (`reword_rota_notice`), so a
+    volunteer paused or re-planned in between is told what is true then."""
     calls = await rota_queries.calls_of_rota(session, rota.id)
-    by_volunteer: dict[int, list[str]] = {}
-    for call in calls:
-        if call.volunteer_id is not None:
-            by_volunteer.setdefault(call.volunteer_id, []).append(
-                f"{call.code} {when(call.starts_at, call.ends_at, tz)}"
-            )
-    open_count = sum(1 for c in calls if c.volunteer_id is None)
     for volunteer in await rota_queries.planning_volunteers(session, group.id):
-        if not is_offering(volunteer, week_monday(rota.week)):
+        notice = rota_notice(group, rota, volunteer, calls, now)
+        if notice is None:
             continue
-        mine = by_volunteer.get(volunteer.id, [])
-        lines = [f"The {group.name} rota for {rota.week} is out."]
-        if mine:
-            lines.append("Your calls: " + ", ".join(mine) + ".")
-        if open_count:
-            lines.append(f"{open_count} call(s) still need someone.")
+        text, sms_text = notice
         await tell_volunteer(
             session,
             volunteer,
             key=f"published:{rota.id}",
+            subject=f"rota:{rota.id}",
             now=now,
-            text=" ".join(lines) + " Details on the day: /calls. Open calls: /open.",
-            sms_text=" ".join(lines) + " Text CALLS on the day, OPEN for open calls.",
+            text=text,
+            sms_text=sms_text,
         )
+
+
+def rota_notice(
+    group: Group, rota: Rota, volunteer: Volunteer, calls: Sequence[Call], now: datetime
+) -> tuple[str, str] | None:
+    """(Telegram text, SMS text) of the rota notice for this volunteer as things stand at
+    `now`, or None when they should not get one (not offering that week)."""
+    if rota.status != RotaStatus.PUBLISHED or not is_offering(volunteer, week_monday(rota.week)):
+        return None
+    tz = ZoneInfo(group.timezone)
+    live = [c for c in calls if c.status == CallStatus.PLANNED and c.ends_at > now]
+    mine = [
+        f"{c.code} {when(c.starts_at, c.ends_at, tz)}"
+        for c in live
+        if c.volunteer_id == volunteer.id
+    ]
+    open_count = sum(1 for c in live if c.volunteer_id is None)
+    lines = [f"The {group.name} rota for {rota.week} is out."]
+    if mine:
+        lines.append("Your calls: " + ", ".join(mine) + ".")
+    if open_count:
+        lines.append(f"{open_count} call(s) still need someone.")
+    return (
+        " ".join(lines) + " Details on the day: /calls. Open calls: /open.",
+        " ".join(lines) + " Text CALLS on the day, OPEN for open calls.",
+    )
+
+
+async def reword_rota_notice(session: Session, message: Claimed, now: datetime) -> str | None:
+    """The dispatcher's send-time rule for "published" notices: re-worded from the calls
+    as they are now, or None (not sent) when the volunteer is no longer offering."""
+    rota_id = (message.subject or "").removeprefix("rota:")
+    if message.recipient_kind != RecipientKind.VOLUNTEER or not rota_id.isdigit():
+        return message.body  # not one this rule knows how to rebuild: leave it alone
+    rota = await session.get(Rota, int(rota_id))
+    volunteer = await session.get(Volunteer, message.recipient_id or -1)
+    if rota is None or volunteer is None:
+        return None
+    group = await session.get_one(Group, rota.group_id)
+    calls = await rota_queries.calls_of_rota(session, rota.id)
+    notice = rota_notice(group, rota, volunteer, calls, now)
+    if notice is None:
+        return None
+    return notice[1] if message.channel == ChannelKind.SMS else notice[0]
 
 
 async def replan_rota(

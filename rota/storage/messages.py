@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rota.domain import MessageStatus, RecipientKind
@@ -36,11 +45,19 @@ class OutboxMessage(Base):
     buttons: Mapped[list[Any]] = mapped_column(default=list)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)  # e.g. the weekly chart (PNG)
     patient_facing: Mapped[bool] = mapped_column(default=False)  # quiet hours, consent apply
+    # What the message is for ("urgent", "published", ...; rota/outbox/priority.py) and what it
+    # is about ("rota:5"), so the dispatcher can send urgent first and re-word at send time.
+    purpose: Mapped[str | None] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     status: Mapped[MessageStatus] = mapped_column(
         enum_column(MessageStatus), default=MessageStatus.QUEUED
     )
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the current send attempt began; unlike the lease (`not_before`) recovery never
+    # renews it, so an interrupted send is matched to the provider's record by its own time.
+    sending_since: Mapped[datetime | None]
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -103,6 +103,10 @@ class Patient(Stamped, Base):
     organiser_notes: Mapped[str | None] = mapped_column(Text)  # never shown to volunteers
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None]  # STOP or Twilio 21610
+    # The provider said this number cannot receive texts (landline, unknown, blocked: see
+    # rota/outbox/undeliverable.py); cleared when a re-import brings a different number.
+    sms_undeliverable_at: Mapped[datetime | None]
+    sms_undeliverable_code: Mapped[str | None] = mapped_column(String(8))
     never_pair: Mapped[list[Any]] = mapped_column(default=list)  # volunteer phones
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_at: Mapped[datetime | None]
@@ -117,7 +121,10 @@ class Patient(Stamped, Base):
     def textable(self) -> bool:
         """Texts go only to consenting, not opted-out mobiles."""
         return (
-            self.phone_kind == PhoneKind.MOBILE and self.sms_consent and self.opted_out_at is None
+            self.phone_kind == PhoneKind.MOBILE
+            and self.sms_consent
+            and self.opted_out_at is None
+            and self.sms_undeliverable_at is None
         )
 
 

@@ -19,6 +19,7 @@ from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 
 from integrations.twilio_sms import TwilioAiohttpClient, TwilioSmsChannel, map_twilio_error
+from rota.outbox import SendWindow
 from rota.ports import Channel, Outgoing, SendFailed
 from tests.services import SPECS
 from tests.support.prism import start_prism
@@ -300,6 +301,10 @@ def test_unexpected_exceptions_are_not_swallowed() -> None:
     assert map_twilio_error(KeyError("bug")) is None
 
 
+def _window(start: datetime) -> SendWindow:
+    return SendWindow(start, start + timedelta(minutes=2))
+
+
 def _message_page(body: str, created: str) -> dict[str, Any]:
     return {
         "messages": [
@@ -315,12 +320,14 @@ def _message_page(body: str, created: str) -> dict[str, Any]:
 async def test_find_sent_recognises_a_message_twilio_already_has() -> None:
     from email.utils import format_datetime
 
-    recent = format_datetime(datetime.now(UTC) - timedelta(minutes=3))
+    sent_at = datetime.now(UTC) - timedelta(minutes=3)
+    recent = format_datetime(sent_at)
     channel = await _channel(
         "http://twilio.invalid", CannedHttpClient(200, _message_page(BODY, recent))
     )
     try:
-        assert await channel.find_sent(_message(42)) == "SM" + "a" * 32
+        found = await channel.find_sent(_message(42), _window(sent_at))
+        assert found.provider_id == "SM" + "a" * 32
     finally:
         await channel.aclose()
 
@@ -328,14 +335,16 @@ async def test_find_sent_recognises_a_message_twilio_already_has() -> None:
 async def test_find_sent_ignores_other_or_old_messages() -> None:
     from email.utils import format_datetime
 
-    old = format_datetime(datetime.now(UTC) - timedelta(hours=3))
+    now = datetime.now(UTC)
+    old = format_datetime(now - timedelta(hours=3))
     for page in (
-        _message_page("another text", format_datetime(datetime.now(UTC))),
+        _message_page("another text", format_datetime(now)),
         _message_page(BODY, old),
     ):
         channel = await _channel("http://twilio.invalid", CannedHttpClient(200, page))
         try:
-            assert await channel.find_sent(_message(42)) is None
+            found = await channel.find_sent(_message(42), _window(now))
+            assert found.provider_id is None and found.searched_all
         finally:
             await channel.aclose()
 
@@ -343,4 +352,4 @@ async def test_find_sent_ignores_other_or_old_messages() -> None:
 async def test_find_sent_against_prism_lists_messages_and_finds_none_of_ours(
     channel: TwilioSmsChannel,
 ) -> None:
-    assert await channel.find_sent(_message(42)) is None
+    assert (await channel.find_sent(_message(42), _window(datetime.now(UTC)))).provider_id is None

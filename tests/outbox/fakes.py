@@ -158,3 +158,21 @@ async def patient(db: Database, patient_id: int) -> Patient:
         found = await session.get(Patient, patient_id)
         assert found is not None
         return found
+
+
+class SimulatedClock:
+    """Monotonic seconds and a sleep that advances them at once: rate limits without waiting.
+
+    Concurrent sleepers end at the latest of their wake-up times, as real sleeps would.
+    """
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def monotonic(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        wake = self.t + seconds
+        await asyncio.sleep(0)
+        self.t = max(self.t, wake)

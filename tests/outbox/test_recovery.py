@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from rota.domain import MessageStatus
-from rota.outbox import Dispatcher
+from rota.outbox import Dispatcher, ProviderAnswer, SendWindow
 from rota.ports import Outgoing, Sent
 from tests.outbox.fakes import FakeChannel, only_message, queue_volunteer_note
 
@@ -36,12 +36,12 @@ class FindsAtProvider(FakeChannel):
         self.provider_log = provider_log
         self.lookups = 0
 
-    async def find_sent(self, message: Outgoing) -> str | None:
+    async def find_sent(self, message: Outgoing, window: SendWindow) -> ProviderAnswer:
         self.lookups += 1
         for n, accepted in enumerate(self.provider_log, start=1):
             if accepted.message_id == message.message_id:
-                return f"found-{n}"
-        return None
+                return ProviderAnswer(f"found-{n}")
+        return ProviderAnswer(None)
 
 
 async def crash_mid_send(db) -> DiesAfterAccepting:
@@ -111,7 +111,7 @@ async def test_a_failed_provider_lookup_leaves_the_message_to_ask_again_later(sq
     await crash_mid_send(sqlite_db)
 
     class LookupDown(FakeChannel):
-        async def find_sent(self, message: Outgoing) -> str | None:
+        async def find_sent(self, message: Outgoing, window: SendWindow) -> ProviderAnswer:
             raise ConnectionError("provider API down")
 
     restarted = LookupDown("telegram")

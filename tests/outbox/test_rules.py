@@ -106,6 +106,7 @@ def facts(**kw: object) -> SimpleNamespace:
         "sms_consent": True,
         "opted_out_at": None,
         "active": True,
+        "sms_undeliverable_at": None,
     }
     return SimpleNamespace(**(base | kw))
 
@@ -119,6 +120,10 @@ def facts(**kw: object) -> SimpleNamespace:
         ({"sms_consent": False}, "no consent"),
         ({"opted_out_at": datetime(2026, 11, 1, tzinfo=UTC)}, "opted out"),
         ({"active": False}, "no longer on the list"),
+        (
+            {"sms_undeliverable_at": datetime(2026, 11, 1, tzinfo=UTC)},
+            "number cannot receive texts",
+        ),
     ],
 )
 def test_a_patient_is_texted_only_on_a_consenting_mobile_that_has_not_opted_out(kw, reason):

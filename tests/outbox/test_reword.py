@@ -1,0 +1,39 @@
+"""Issue 12 point 3: a rota notice says what is true when it is sent, not when it was queued."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rota.domain import MessageStatus
+from rota.outbox import Dispatcher
+from rota.services.availability import pause
+from tests.outbox.fakes import FakeChannel
+from tests.usecases.helpers import calls, outbox, published_week
+
+ANN = "+447700900010"
+
+
+async def test_a_volunteer_paused_straight_after_publishing_is_not_told_calls_she_no_longer_holds(
+    db, now
+):
+    world = await published_week(db, now)
+    ann = world.vid(ANN)
+    held = [c for c in await calls(db) if c.volunteer_id == ann]
+    assert held  # the notice queued at publish lists them
+    await pause(db, ann, until=date(2026, 12, 31), channel="sms", now=now)
+    channels = {name: FakeChannel(name) for name in ("sms", "telegram")}
+
+    await Dispatcher(db, channels, rate_limits=None).run_once(now + timedelta(seconds=5))
+
+    notices = {m.recipient_id: m for m in await outbox(db) if m.key.startswith("published:")}
+    assert (notices[ann].status, notices[ann].error) == (
+        MessageStatus.SUPPRESSED,
+        "no longer true when sent",
+    )
+    sent_to_ann = [m for c in channels.values() for m in c.sent if m.address == ANN]
+    assert sent_to_ann == []
+    others = [m for r, m in notices.items() if r != ann]
+    assert others and all(m.status == MessageStatus.SENT for m in others)
+    # Ann's released calls are open now, and the others' notices say so.
+    open_now = sum(1 for c in await calls(db) if c.volunteer_id is None)
+    assert all(f"{open_now} call(s) still need someone" in m.body for m in others)
