@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 from rota.domain import CallStatus, OutcomeKind
 from rota.retry import next_code, next_retry_slot
 from rota.services.audit import Actor, record
-from rota.services.calls import Refused, active_volunteer, volunteer_actor
+from rota.services.calls import (
+    NOT_AVAILABLE,
+    Refused,
+    active_volunteer,
+    find_call,
+    volunteer_actor,
+)
 from rota.services.notify import tell_organisers, when
 from rota.storage import rota_queries
 from rota.storage.db import Database
@@ -83,13 +89,14 @@ async def _held_call(
     call_id: int | None,
     now: datetime,
 ) -> Call:
-    call = None
-    if call_id is not None:
-        call = await session.get(Call, call_id)
-    elif code is not None:
-        call = await rota_queries.current_call_by_code(session, group.id, code, now=now)
-    if call is None or call.group_id != group.id or call.volunteer_id != volunteer.id:
-        raise Refused(f"Call {code or ''} is not one of your current calls.".replace("  ", " "))
+    """One of the volunteer's current calls, found as every call action finds it."""
+    call = await find_call(session, volunteer, group, code=code, call_id=call_id, now=now)
+    if call.volunteer_id != volunteer.id:
+        raise Refused(
+            NOT_AVAILABLE
+            if call_id is not None
+            else f"Call {code} is not one of your current calls."
+        )
     return call
 
 
