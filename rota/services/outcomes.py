@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rota.codes import next_code
 from rota.domain import CallStatus, OutcomeKind
-from rota.retry import next_code, next_retry_slot
+from rota.retry import next_retry_slot
 from rota.services.audit import Actor, record
 from rota.services.calls import (
     NOT_AVAILABLE,
@@ -22,8 +23,8 @@ from rota.storage.db import Database
 from rota.storage.messages import Escalation
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
-from rota.storage.rotas import Call, Outcome
-from rota.windows import parse_windows
+from rota.storage.rotas import Call, Outcome, Rota
+from rota.windows import parse_windows, week_monday
 
 MAX_ATTEMPTS = 3
 EMERGENCY_LINE = "If someone is in immediate danger call 999. For urgent medical help call 111."
@@ -202,7 +203,12 @@ async def _schedule_retry(
         start = now + timedelta(days=1)
         slot = (start, start + timedelta(minutes=group.call_minutes))
         holder = None
-    code = next_code(await rota_queries.codes_in_rota(session, call.rota_id), slot[0], tz)
+    rota = await session.get_one(Rota, call.rota_id)
+    code = next_code(
+        await rota_queries.codes_in_rota(session, rota.id),
+        week_monday(rota.week),
+        slot[0].astimezone(tz).weekday(),
+    )
     retry = Call(
         group_id=group.id,
         rota_id=call.rota_id,
