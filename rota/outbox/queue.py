@@ -12,6 +12,7 @@ from datetime import datetime
 
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox import store
+from rota.sms_text import split_sms
 from rota.storage.repository import Session
 
 MAX_KEY = 160
@@ -34,7 +35,9 @@ async def queue_message(
     not_before: datetime | None = None,
     photo: bytes | None = None,
 ) -> bool:
-    """Add the message to the caller's transaction; False when its key was already queued."""
+    """Add the message to the caller's transaction; False when its key was already queued.
+
+    A text too long for one SMS is queued as its numbered parts, keys "<key>", "<key>#2"..."""
     if not key or len(key) > MAX_KEY:
         raise ValueError(f"a message key needs 1 to {MAX_KEY} characters")
     if not address or len(address) > MAX_ADDRESS:
@@ -45,6 +48,7 @@ async def queue_message(
     if to_patient and recipient_id is None:
         # Consent, opt-out and landline are re-checked on the patient record at send time.
         raise ValueError("a patient-facing message needs the patient's id")
+    parts = split_sms(body) if channel == "sms" else [body]
     values = {
         "key": key,
         "group_id": group_id,
@@ -61,4 +65,7 @@ async def queue_message(
         "attempts": 0,
         "created_at": now,
     }
-    return await store.insert_message(session, values)
+    queued = await store.insert_message(session, {**values, "body": parts[0]})
+    for number, part in enumerate(parts[1:], start=2):
+        await store.insert_message(session, {**values, "key": f"{key}#{number}", "body": part})
+    return queued
