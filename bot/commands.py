@@ -179,14 +179,17 @@ async def _run(
         card = await use_case(db, vid, channel=channel, now=now, code=code, call_id=call_id)
         return Reply(f"Call {card.code} is yours. " + card_text(card), outcome_actions(card))
     if verb == "swap":
-        code = code or await _code_of(db, vid, call_id, channel, now)
-        asked = await calls.offer_swap(db, vid, code=code, channel=channel, now=now)
+        asked = await calls.offer_swap(
+            db, vid, code=code, call_id=call_id, channel=channel, now=now
+        )
+        code = code or await calls.code_of(db, vid, call_id or 0, now=now)
         return Reply(
             f"Offered {code} to {asked} volunteer(s). It stays yours until someone takes it."
         )
     if verb == "release":
-        code = code or await _code_of(db, vid, call_id, channel, now)
-        await calls.release_call(db, vid, code=code, channel=channel, now=now)
+        code = await calls.release_call(
+            db, vid, code=code, call_id=call_id, channel=channel, now=now
+        )
         return Reply(f"Call {code} is handed back and open for others. Thank you for saying.")
     if verb in OUTCOME_VERBS:
         logged = await outcomes.record_outcome(
@@ -222,10 +225,3 @@ async def _run(
         await availability.resume(db, vid, channel=channel, now=now)
         return Reply("Welcome back! You are on the rota again.")
     return Reply(HELP)
-
-
-async def _code_of(db: Database, vid: int, call_id: int | None, channel: str, now: datetime) -> str:
-    for card in await calls.my_calls(db, vid, channel=channel, now=now):
-        if card.call_id == call_id:
-            return card.code
-    raise Refused("That call is not one of yours.")

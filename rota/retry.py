@@ -10,7 +10,6 @@ from rota.windows import WeeklyWindow, local_to_utc
 # Ringing straight back rarely helps: give the patient a couple of hours.
 RETRY_GAP = timedelta(hours=2)
 HORIZON_DAYS = 2
-DAY_LETTERS = "ABCDEFG"
 
 
 def next_retry_slot(
@@ -37,10 +36,3 @@ def next_retry_slot(
                     return start, end
                 minute += call_minutes
     return None
-
-
-def next_code(existing: set[str], starts_at: datetime, tz: ZoneInfo) -> str:
-    """A new code for a call on that day: the day's letter and the next free number."""
-    letter = DAY_LETTERS[starts_at.astimezone(tz).weekday()]
-    numbers = [int(c[1:]) for c in existing if c[:1] == letter and c[1:].isdigit()]
-    return f"{letter}{max(numbers, default=0) + 1}"

@@ -99,3 +99,40 @@ def fits(text: str, max_segments: int) -> bool:
     if max_segments < 1:
         raise ValueError("max_segments must be at least 1")
     return measure(text).segments <= max_segments
+
+
+MAX_BODY = 1600  # Twilio refuses a longer body (error 21617); every SMS we send is cut to fit
+
+
+def split_sms(text: str, limit: int = MAX_BODY) -> list[str]:
+    """`text` as SMS bodies of at most `limit` characters: itself when it fits, otherwise
+    numbered parts "(1/3) ..." cut at line breaks (at spaces within a line too long alone), so
+    a long reply arrives whole and in order however the handset shows it."""
+    if len(text) <= limit:
+        return [text]
+    count = 2
+    while True:  # the prefix's width depends on the count of parts: settle it
+        prefix = len(f"({count}/{count}) ")
+        parts = _pack_lines(text, limit - prefix)
+        if len(parts) <= count:
+            total = len(parts)
+            return [f"({i}/{total}) {part}" for i, part in enumerate(parts, start=1)]
+        count = len(parts)
+
+
+def _pack_lines(text: str, room: int) -> list[str]:
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        while len(line) > room:  # one line too long for a part: cut it at a space
+            cut = line.rfind(" ", 0, room + 1)
+            cut = cut if cut > 0 else room
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        pieces.append(line)
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and len(parts[-1]) + 1 + len(piece) <= room:
+            parts[-1] += "\n" + piece
+        else:
+            parts.append(piece)
+    return [p for p in parts if p.strip()] or [""]

@@ -6,16 +6,19 @@ private chat or a text to that volunteer's own phone, while the call is current.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from rota.domain import VolunteerStatus
+from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.availability import pause
+from rota.services.calls import NOT_AVAILABLE
 from rota.services.groups import add_organiser, create_group
 from rota.storage import Call, Patient, Volunteer
+from rota.storage.rota_queries import CURRENT_FOR
 from tests.sms.support import route_group_number, twilio_app
 from tests.telegram.harness import ORGANISER, Harness, link_telegram, running_bot
 from tests.usecases.helpers import published_week
@@ -138,3 +141,77 @@ async def test_sms_roles_see_only_what_they_hold(sqlite_db, now, role) -> None:
             first_patient = await session.get_one(Patient, first.patient_id)
         assert any(first_patient.name in r for r in replies)
     assert disclosed(replies, await secrets_except(sqlite_db, role_volunteer)) == []
+
+
+# --- forged buttons: a draft's calls, walking ids, calls that are over ---------------------------
+
+VERBS = ("claim", "take", "swap", "done", "noanswer", "declined", "concern", "urgent")
+
+
+async def _snapshot(db) -> list[tuple[object, ...]]:
+    return [(c.id, c.volunteer_id, c.status, c.swap_offered_at) for c in await _calls(db)]
+
+
+async def _walk(bot: Harness, user: int, call_ids: list[int]) -> list[str]:
+    """Every verb on every id, as a modified client could send them; the replies."""
+    before = len(bot.texts(user))
+    for call_id in call_ids:
+        for verb in VERBS:
+            await bot.post(bot.server.make_callback_update(user, f"{verb}:{call_id}", 999_999_999))
+    return bot.texts(user)[before:]
+
+
+async def test_forged_buttons_for_a_draft_rota_disclose_nothing_and_change_nothing(
+    sqlite_db, now
+) -> None:
+    async with running_bot(sqlite_db, now) as bot:
+        world = await published_week(bot.db, now)
+        await rotas.build_rota(bot.db, None, "2026-W50", actor=CLI, now=now, time_limit_s=5)
+        draft = [c for c in await _calls(bot.db) if c.starts_at.isocalendar().week == 50]
+        assert draft and any(c.volunteer_id is None for c in draft)
+        walker = next(v for v in world.volunteers.values() if v.status == "active")
+        await link_telegram(bot.db, walker.id, OTHER)
+        before = await _snapshot(bot.db)
+        replies = await _walk(bot, OTHER, [c.id for c in draft])
+        assert await _snapshot(bot.db) == before  # nobody was given a draft's call
+        assert set(replies) == {NOT_AVAILABLE}  # the same words for every id and verb
+        assert disclosed(bot.texts(OTHER), await secrets_except(bot.db, None)) == []
+        assert not any(c.code in r for c in draft for r in replies)
+
+
+async def test_walking_call_ids_gets_the_same_reply_whatever_is_behind_them(sqlite_db, now) -> None:
+    """Missing ids, another holder's calls and a draft's calls all answer alike."""
+    async with running_bot(sqlite_db, now) as bot:
+        world = await published_week(bot.db, now)
+        await rotas.build_rota(bot.db, None, "2026-W50", actor=CLI, now=now, time_limit_s=5)
+        walker = next(v for v in world.volunteers.values() if v.status == "active")
+        await link_telegram(bot.db, walker.id, OTHER)
+        everything = await _calls(bot.db)
+        others = [c for c in everything if c.volunteer_id not in (None, walker.id)]
+        draft = [c for c in everything if c.starts_at.isocalendar().week == 50]
+        missing = max(c.id for c in everything) + 1
+        replies = {
+            kind: set(await _walk(bot, OTHER, ids))
+            for kind, ids in {
+                "missing": [missing, missing + 1],
+                "someone else's": [c.id for c in others[:3]],
+                "draft": [c.id for c in draft[:3]],
+            }.items()
+        }
+        assert replies == {kind: {NOT_AVAILABLE} for kind in replies}
+        assert disclosed(bot.texts(OTHER), await secrets_except(bot.db, walker.id)) == []
+
+
+async def test_a_call_that_is_over_cannot_be_acted_on_even_by_its_holder(sqlite_db, now) -> None:
+    async with running_bot(sqlite_db, now) as bot:
+        world = await published_week(bot.db, now)
+        holder = next(v for v in world.volunteers.values() if v.status == "active")
+        held = [c for c in await _calls(bot.db) if c.volunteer_id == holder.id]
+        await link_telegram(bot.db, holder.id, HOLDER)
+        bot.clock.now = held[-1].ends_at + CURRENT_FOR + timedelta(minutes=1)
+        before = await _snapshot(bot.db)
+        replies = await _walk(bot, HOLDER, [c.id for c in held])
+        assert set(replies) == {NOT_AVAILABLE}
+        assert await _snapshot(bot.db) == before
+        await bot.send(HOLDER, "/calls")
+        assert disclosed(bot.texts(HOLDER), await secrets_except(bot.db, None)) == []

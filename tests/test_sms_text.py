@@ -80,3 +80,31 @@ def test_fits() -> None:
 def test_fits_rejects_nonsense_limit() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         fits("a", 0)
+
+
+def test_a_long_text_is_split_at_line_breaks_into_numbered_parts_that_each_fit():
+    from rota.sms_text import MAX_BODY, split_sms
+
+    lines = [
+        f"A{i} Tue 1 Dec 10:00-10:20: Patient {i} +447700900{i:03d}. " + "n" * 150
+        for i in range(30)
+    ]
+    parts = split_sms("\n".join(lines))
+    assert len(parts) > 1 and all(len(p) <= MAX_BODY for p in parts)
+    assert [p.split(" ", 1)[0] for p in parts] == [
+        f"({i}/{len(parts)})" for i in range(1, len(parts) + 1)
+    ]
+    rejoined = "\n".join(p.split(" ", 1)[1] for p in parts).split("\n")
+    assert rejoined == lines  # whole lines, in order, none lost or cut
+
+
+def test_one_line_longer_than_a_text_is_cut_at_spaces_and_a_short_text_is_untouched():
+    from rota.sms_text import MAX_BODY, split_sms
+
+    assert split_sms("DONE A3") == ["DONE A3"]
+    assert split_sms("x" * MAX_BODY) == ["x" * MAX_BODY]
+    words = " ".join(["word"] * 1000)
+    parts = split_sms(words)
+    assert all(len(p) <= MAX_BODY for p in parts)
+    assert " ".join(p.split(" ", 1)[1] for p in parts) == words
+    assert all(len(p) <= MAX_BODY for p in split_sms("y" * 5000))

@@ -26,6 +26,7 @@ from bot.twilio_signature import is_valid_twilio_request, public_url
 from config import Settings
 from rota.outbox import apply_delivery_status
 from rota.services.identity import group_for_inbound_number
+from rota.sms_text import split_sms
 from rota.storage import inbound
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,8 @@ async def verified_form(request: Request, settings: Settings) -> dict[str, str] 
 
 def twiml(text: str | None) -> Response:
     response = MessagingResponse()
-    if text:
-        response.message(text)
+    for part in split_sms(text) if text else []:  # one <Message> per part of a long reply
+        response.message(part)
     return Response(str(response), media_type="application/xml")
 
 

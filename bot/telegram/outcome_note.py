@@ -41,7 +41,7 @@ async def ask_for_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ob
     if asker.volunteer is None or not await calls.holds_call(
         runtime.db, asker.volunteer.id, call_id, now=runtime.clock()
     ):
-        await say(update, context, "That call is not one of your current calls.")
+        await say(update, context, escape(calls.NOT_AVAILABLE))
         return END
     query = update.callback_query
     card = query.message.message_id if query is not None and query.message is not None else None

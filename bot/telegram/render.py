@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 from collections.abc import Sequence
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -15,12 +17,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.commands import Action, Reply
+from integrations.telegram_text import split_html
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+FLOOD_RETRIES = 3
 
 UNKNOWN_USER = (
     "Hello! I help volunteers of a GP practice's Patient Participation Group ring patients "
@@ -55,12 +59,6 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def fit(text_html: str) -> str:
-    limit = MessageLimit.MAX_TEXT_LENGTH
-    # A cut inside a tag or entity would break parse mode; lists are cut to fit before this.
-    return text_html if len(text_html) <= limit else text_html[: limit - 1].rsplit("\n", 1)[0]
-
-
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
@@ -80,9 +78,25 @@ async def say(
     chat = update.effective_chat
     if chat is None:
         return
-    await context.bot.send_message(
-        chat.id, fit(text_html), parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    parts = split_html(text_html, MessageLimit.MAX_TEXT_LENGTH)
+    for number, part in enumerate(parts, start=1):
+        last = number == len(parts)  # the buttons go under the end of the reply
+        await send_html(context.bot, chat.id, part, markup if last else None)
+
+
+async def send_html(bot: Bot, chat_id: int, text_html: str, markup: Markup = None) -> None:
+    """One message, waiting out Telegram's flood control (retry_after) rather than losing
+    the reply: an interactive answer is worth a short wait."""
+    for _ in range(FLOOD_RETRIES):
+        try:
+            await bot.send_message(
+                chat_id, text_html, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+            return
+        except RetryAfter as flood:
+            wait = flood.retry_after
+            await asyncio.sleep(wait.total_seconds() if isinstance(wait, timedelta) else wait)
+    await bot.send_message(chat_id, text_html, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def say_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:

@@ -30,6 +30,8 @@ from rota.domain import VolunteerStatus
 from rota.services import calls
 from rota.services.calls import Refused
 
+CARDS = 3
+LATER = "Their buttons come with /calls once the calls below are logged."
 CODE = re.compile(r"^[A-Za-z]{1,3}\d{1,3}$")
 CLAIM_PATTERN = r"^claim:(\d{1,18})$"
 TAKE_PATTERN = r"^take:(\d{1,18})$"
@@ -81,7 +83,8 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def show_my_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One message per call, so the outcome buttons sit right under the call they log."""
+    """A card per call for the next few, so the outcome buttons sit right under the call
+    they log; one list for the rest. A few messages, however many calls."""
     asker = await asker_of(update, context)
     if asker.volunteer is None:
         await say(update, context, escape(help_for(asker)))
@@ -99,7 +102,13 @@ async def show_my_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             update, context, "You have no calls right now. /open shows calls that need someone."
         )
         return
-    for card in cards:
+    # The soonest calls each get a card with its buttons under it, last so the next call is
+    # at the bottom of the chat; the later ones come first in one list. Telegram advises about
+    # one message a second per chat: 15 cards would flood it.
+    if later := cards[CARDS:]:
+        listing = "\n".join(card_text(c) for c in later)
+        await say(update, context, escape(f"Later:\n{listing}\n\n{LATER}"))
+    for card in cards[:CARDS]:
         await say(update, context, escape(card_text(card)), action_keyboard(outcome_actions(card)))
 
 

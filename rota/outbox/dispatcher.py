@@ -46,6 +46,7 @@ from rota.outbox.ratelimit import DEFAULT_RATE_LIMITS, RateLimit, RateLimiter
 from rota.outbox.recovery import SendWindow, settle_interrupted
 from rota.outbox.rules import next_allowed_send, suppression_reason
 from rota.ports import Channel, SendFailed
+from rota.sms_text import split_sms
 from rota.storage.db import Database
 from rota.storage.repository import Session
 
@@ -196,17 +197,21 @@ class Dispatcher:
         rule = self._reword.get(message.purpose or "")
         if rule is None:
             return message
+        body: str | None = message.body
         try:
             async with session.begin_nested():
                 body = await rule(session, message, now)
         except Exception as exc:  # a wording bug must not stop the message: send it as queued
             log.error("outbox message %s: re-wording failed: %s", message.id, type(exc).__name__)
-            return message
         if body is None:
             return Outcome(message, MessageStatus.SUPPRESSED, error="no longer true when sent")
-        if body != message.body:
-            await store.reword(session, message.id, body)
-            return replace(message, body=body)
+        # Worded now, so split now: the rest of a long text follows as parts of this message.
+        parts = split_sms(body) if message.channel == "sms" else [body]
+        for number, part in enumerate(parts[1:], start=2):
+            await store.queue_part(session, message.id, number, part, now=now)
+        if parts[0] != message.body:
+            await store.reword(session, message.id, parts[0])
+            return replace(message, body=parts[0])
         return message
 
     def _check(self, message: Claimed, facts: Recipients, now: datetime) -> Claimed | Outcome:

@@ -13,6 +13,7 @@ from datetime import datetime
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox import store
 from rota.outbox.priority import priority_of, purpose_of
+from rota.sms_text import split_sms
 from rota.storage.repository import Session
 
 MAX_KEY = 160
@@ -41,6 +42,10 @@ async def queue_message(
 
     `purpose` (default: the key's first part) decides the message's priority and whether it
     is re-worded at send time; `subject` says what it is about (e.g. "rota:5").
+
+    A text too long for one SMS is queued as its numbered parts, keys "<key>", "<key>#2"...;
+    one about a subject is split only when it is worded for sending (dispatcher), since its
+    length is known only then.
     """
     if not key or len(key) > MAX_KEY:
         raise ValueError(f"a message key needs 1 to {MAX_KEY} characters")
@@ -53,6 +58,7 @@ async def queue_message(
         # Consent, opt-out and landline are re-checked on the patient record at send time.
         raise ValueError("a patient-facing message needs the patient's id")
     kind = purpose_of(key, purpose)
+    parts = split_sms(body) if channel == "sms" and subject is None else [body]
     values = {
         "key": key,
         "purpose": kind,
@@ -72,4 +78,7 @@ async def queue_message(
         "attempts": 0,
         "created_at": now,
     }
-    return await store.insert_message(session, values)
+    queued = await store.insert_message(session, {**values, "body": parts[0]})
+    for number, part in enumerate(parts[1:], start=2):
+        await store.insert_message(session, {**values, "key": f"{key}#{number}", "body": part})
+    return queued

@@ -248,6 +248,39 @@ async def patient_now(session: Session, message: Claimed) -> PatientFacts | None
     return PatientFacts(*row) if row is not None else None
 
 
+async def queue_part(
+    session: Session, message_id: int, number: int, body: str, *, now: datetime
+) -> None:
+    """Queue part `number` of a message split when it was worded; once, whatever retries."""
+    row = (await session.execute(select(outbox).where(outbox.c.id == message_id))).one()
+    values = {
+        column: getattr(row, column)
+        for column in (
+            "group_id",
+            "channel",
+            "recipient_kind",
+            "recipient_id",
+            "address",
+            "priority",
+            "patient_facing",
+        )
+    }
+    await insert_message(
+        session,
+        {
+            **values,
+            "key": f"{row.key}#{number}",
+            "purpose": "part",  # already worded: no send-time rule applies to it again
+            "body": body,
+            "buttons": [],
+            "status": MessageStatus.QUEUED,
+            "not_before": now,
+            "attempts": 0,
+            "created_at": now,
+        },
+    )
+
+
 async def reword(session: Session, message_id: int, body: str) -> None:
     """Keep the row's body what was actually sent."""
     await session.execute(update(outbox).where(outbox.c.id == message_id).values(body=body))

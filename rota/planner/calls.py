@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rota.codes import day_letters
 from rota.planner.frequency import days_clash
 from rota.planner.model import PlannedCall
 from rota.planner.routes import Routes
 from rota.planner.week import Need, Week
 from rota.windows import WeeklyWindow, week_monday
 
-DAY_LETTERS = "ABCDEFG"
 # Where an open call goes when the patient has no preferred windows: a weekday daytime
 # window any volunteer can claim it in, Monday first.
 DEFAULT_OPEN = tuple(WeeklyWindow(day, 10 * 60, 16 * 60) for day in range(5)) + tuple(
@@ -60,8 +60,9 @@ def _open_window(need: Need, taken: list[int]) -> WeeklyWindow | None:
 
 
 def finish_calls(week: Week, drafts: list[Draft]) -> tuple[PlannedCall, ...]:
-    """Codes are a day letter (A = Monday) and a number, in time order; held codes stay."""
+    """Codes are a day letter (rota.codes) and a number, in time order; held codes stay."""
     monday = week_monday(week.request.week)
+    letters = day_letters(monday)
     used = {d.code for d in drafts if d.code}
     ordered = sorted(
         drafts,
@@ -73,7 +74,7 @@ def finish_calls(week: Week, drafts: list[Draft]) -> tuple[PlannedCall, ...]:
         code = draft.code
         while code is None or (code in used and not draft.code):
             counters[draft.time.weekday] += 1
-            code = f"{DAY_LETTERS[draft.time.weekday]}{counters[draft.time.weekday]}"
+            code = f"{letters[draft.time.weekday]}{counters[draft.time.weekday]}"
         used.add(code)
         starts_at, ends_at = draft.time.instants(monday, week.request.tz)
         calls.append(

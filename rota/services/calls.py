@@ -126,17 +126,50 @@ async def list_open_calls(
         return found
 
 
-async def _call_in_group(
-    session: Session, group: Group, *, code: str | None, call_id: int | None, now: datetime
+# One answer for a button whose call is missing, a draft's, another group's, over, or
+# someone else's: call ids are sequential, so any difference would let a forged button walk
+# them and learn which calls exist and their codes.
+NOT_AVAILABLE = "Sorry, that call is not available to you: it has already been taken or is over."
+
+
+def _visible(volunteer: Volunteer, call: Call, patient: Patient, now: datetime) -> bool:
+    """Whether this volunteer may know of this call: theirs, or one they could take now."""
+    if call.volunteer_id == volunteer.id:
+        return True
+    can_take = call.volunteer_id is None or call.swap_offered_at is not None
+    return can_take and call.starts_at > now and _may_ring(volunteer, patient)
+
+
+async def find_call(
+    session: Session,
+    volunteer: Volunteer,
+    group: Group,
+    *,
+    code: str | None,
+    call_id: int | None,
+    now: datetime,
 ) -> Call:
-    call = None
+    """The call a command names, if this volunteer may act on it at all: in their group, in a
+    published rota, not long over. By button id also one they hold or could take now."""
     if call_id is not None:
-        call = await session.get(Call, call_id)
-    elif code is not None:
-        call = await rota_queries.current_call_by_code(session, group.id, code, now=now)
-    if call is None or call.group_id != group.id:
-        raise Refused(f"There is no current call {code or ''} in your group.".replace("  ", " "))
-    return call
+        call = await rota_queries.current_call(session, group.id, call_id, now=now)
+        if call is None:
+            raise Refused(NOT_AVAILABLE)
+        patient = await session.get_one(Patient, call.patient_id)
+        if not _visible(volunteer, call, patient, now):
+            raise Refused(NOT_AVAILABLE)
+        return call
+    found = (
+        await rota_queries.current_calls_by_code(session, group.id, code, now=now)
+        if code is not None
+        else []
+    )
+    mine = [c for c in found if c.volunteer_id == volunteer.id]
+    if len(found) == 1 or len(mine) == 1:
+        return mine[0] if len(mine) == 1 else found[0]
+    if found:  # never guess between two calls: the wrong patient would be logged
+        raise Refused(f"More than one current call has code {code}. Please ask your organiser.")
+    raise Refused(f"There is no current call {code or ''} in your group.".replace("  ", " "))
 
 
 async def claim_call(
@@ -151,7 +184,7 @@ async def claim_call(
     """First claimer wins; everyone else is told the call has gone."""
     async with db.transaction() as session:
         volunteer, group = await active_volunteer(session, volunteer_id)
-        call = await _call_in_group(session, group, code=code, call_id=call_id, now=now)
+        call = await find_call(session, volunteer, group, code=code, call_id=call_id, now=now)
         if call.starts_at <= now:
             raise Refused(f"Call {call.code} has already started.")
         await _check_may_take(session, volunteer, call)
@@ -189,12 +222,18 @@ async def _handed_over(
 
 
 async def offer_swap(
-    db: Database, volunteer_id: int, *, code: str, channel: str, now: datetime
+    db: Database,
+    volunteer_id: int,
+    *,
+    channel: str,
+    now: datetime,
+    code: str | None = None,
+    call_id: int | None = None,
 ) -> int:
     """Offer one of my calls; it stays mine until someone takes it. Returns how many were asked."""
     async with db.transaction() as session:
         volunteer, group = await active_volunteer(session, volunteer_id)
-        call = await _call_in_group(session, group, code=code, call_id=None, now=now)
+        call = await find_call(session, volunteer, group, code=code, call_id=call_id, now=now)
         if call.volunteer_id != volunteer.id:
             raise Refused(f"Call {call.code} is not yours to swap.")
         if call.starts_at <= now:
@@ -241,7 +280,7 @@ async def take_swap(
 ) -> CallCard:
     async with db.transaction() as session:
         volunteer, group = await active_volunteer(session, volunteer_id)
-        call = await _call_in_group(session, group, code=code, call_id=call_id, now=now)
+        call = await find_call(session, volunteer, group, code=code, call_id=call_id, now=now)
         if call.volunteer_id is None:
             # Offered calls that were released since are simply open: claim instead.
             raise Refused(f"Call {call.code} is open now: claim it with CLAIM {call.code}.")
@@ -268,12 +307,18 @@ async def take_swap(
 
 
 async def release_call(
-    db: Database, volunteer_id: int, *, code: str, channel: str, now: datetime
+    db: Database,
+    volunteer_id: int,
+    *,
+    channel: str,
+    now: datetime,
+    code: str | None = None,
+    call_id: int | None = None,
 ) -> str:
     """Hand a call back to the group as an open call (SMS RELEASE; never CANCEL)."""
     async with db.transaction() as session:
         volunteer, group = await active_volunteer(session, volunteer_id)
-        call = await _call_in_group(session, group, code=code, call_id=None, now=now)
+        call = await find_call(session, volunteer, group, code=code, call_id=call_id, now=now)
         if call.volunteer_id != volunteer.id or call.starts_at <= now:
             raise Refused(f"Call {call.code} is not yours to release.")
         call.volunteer_id = None
@@ -294,6 +339,14 @@ async def release_call(
             group_id=group.id,
             subject=f"call:{call.id}",
         )
+        return call.code
+
+
+async def code_of(db: Database, volunteer_id: int, call_id: int, *, now: datetime) -> str:
+    """The code of a call this volunteer may act on (for wording a reply to a button)."""
+    async with db.transaction() as session:
+        volunteer, group = await active_volunteer(session, volunteer_id)
+        call = await find_call(session, volunteer, group, code=None, call_id=call_id, now=now)
         return call.code
 
 

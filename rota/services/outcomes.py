@@ -6,18 +6,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rota.codes import next_code
 from rota.domain import CallStatus, OutcomeKind
-from rota.retry import next_code, next_retry_slot
+from rota.retry import next_retry_slot
 from rota.services.audit import Actor, record
-from rota.services.calls import Refused, active_volunteer, volunteer_actor
+from rota.services.calls import (
+    NOT_AVAILABLE,
+    Refused,
+    active_volunteer,
+    find_call,
+    volunteer_actor,
+)
 from rota.services.notify import tell_organisers, when
 from rota.storage import rota_queries
 from rota.storage.db import Database
 from rota.storage.messages import Escalation
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
-from rota.storage.rotas import Call, Outcome
-from rota.windows import parse_windows
+from rota.storage.rotas import Call, Outcome, Rota
+from rota.windows import parse_windows, week_monday
 
 MAX_ATTEMPTS = 3
 EMERGENCY_LINE = "If someone is in immediate danger call 999. For urgent medical help call 111."
@@ -83,13 +90,14 @@ async def _held_call(
     call_id: int | None,
     now: datetime,
 ) -> Call:
-    call = None
-    if call_id is not None:
-        call = await session.get(Call, call_id)
-    elif code is not None:
-        call = await rota_queries.current_call_by_code(session, group.id, code, now=now)
-    if call is None or call.group_id != group.id or call.volunteer_id != volunteer.id:
-        raise Refused(f"Call {code or ''} is not one of your current calls.".replace("  ", " "))
+    """One of the volunteer's current calls, found as every call action finds it."""
+    call = await find_call(session, volunteer, group, code=code, call_id=call_id, now=now)
+    if call.volunteer_id != volunteer.id:
+        raise Refused(
+            NOT_AVAILABLE
+            if call_id is not None
+            else f"Call {code} is not one of your current calls."
+        )
     return call
 
 
@@ -196,7 +204,12 @@ async def _schedule_retry(
         start = now + timedelta(days=1)
         slot = (start, start + timedelta(minutes=group.call_minutes))
         holder = None
-    code = next_code(await rota_queries.codes_in_rota(session, call.rota_id), slot[0], tz)
+    rota = await session.get_one(Rota, call.rota_id)
+    code = next_code(
+        await rota_queries.codes_in_rota(session, rota.id),
+        week_monday(rota.week),
+        slot[0].astimezone(tz).weekday(),
+    )
     retry = Call(
         group_id=group.id,
         rota_id=call.rota_id,

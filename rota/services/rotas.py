@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rota.codes import keep_codes
 from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus
 from rota.outbox.models import Claimed
 from rota.planner import Plan, plan_week, replan_week
@@ -91,8 +92,21 @@ async def build_rota(
             rota = Rota(group_id=group.id, week=label, summary={})
             session.add(rota)
             await session.flush()
+            previous: dict[object, str] = {}
         else:
+            previous = {
+                (c.patient_id, c.starts_at): c.code
+                for c in await rota_queries.calls_of_rota(session, rota.id)
+            }
             await rota_queries.clear_draft(session, rota.id)
+        codes = keep_codes(
+            [((c.patient_id, c.starts_at), c.code, c.weekday) for c in plan.calls],
+            previous,
+            week_monday(label),
+        )
+        plan = replace(
+            plan, calls=tuple(replace(c, code=k) for c, k in zip(plan.calls, codes, strict=True))
+        )
         refs = await rota_queries.patient_refs(session, group.id)
         rota.summary = summary_record(plan, refs)
         rota.built_at = now

@@ -140,12 +140,13 @@ async def volunteer_phones(session: Session, group_id: int) -> dict[int, str]:
     return {key: value for key, value in rows.all()}
 
 
-async def current_call_by_code(
+async def current_calls_by_code(
     session: Session, group_id: int, code: str, *, now: datetime
-) -> Call | None:
-    """The call with this code in a published rota that is not long over.
+) -> Sequence[Call]:
+    """The calls with this code in the group's published rotas that are not long over.
 
-    Codes repeat from week to week, so the soonest one still current wins.
+    Codes rotate their letters week by week (rota.codes), so this is one call; the caller
+    refuses rather than guesses if it is ever more.
     """
     query = (
         select(Call)
@@ -157,7 +158,24 @@ async def current_call_by_code(
             Call.ends_at > now - CURRENT_FOR,
         )
         .order_by(Call.starts_at)
-        .limit(1)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def current_call(
+    session: Session, group_id: int, call_id: int, *, now: datetime
+) -> Call | None:
+    """The call with this id if it is the group's, in a published rota and not long over
+    (a draft's calls are nobody's business but the organisers')."""
+    query = (
+        select(Call)
+        .join(Rota, Rota.id == Call.rota_id)
+        .where(
+            Call.id == call_id,
+            Call.group_id == group_id,
+            Rota.status == RotaStatus.PUBLISHED,
+            Call.ends_at > now - CURRENT_FOR,
+        )
     )
     found: Call | None = await session.scalar(query)
     return found

@@ -123,6 +123,13 @@ def twiml_text(xml: str) -> str:
     return "\n".join(m.text or "" for m in root.iter("Message"))
 
 
+def twiml_parts(xml: str) -> list[str]:
+    """Each <Message> of a TwiML reply: Twilio sends each as its own text."""
+    import xml.etree.ElementTree as ET
+
+    return [m.text or "" for m in ET.fromstring(xml).iter("Message")]
+
+
 @asynccontextmanager
 async def twilio_app(
     db: Database, now: datetime, config: Settings | None = None

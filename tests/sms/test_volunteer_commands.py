@@ -170,3 +170,75 @@ async def test_cancel_is_never_a_command_and_points_to_release(week):
     reply = await week.twilio.reply(BILL, f"cancel {mine.code}")
     assert "RELEASE A3" in reply
     assert await snapshot(week.db) == before
+
+
+async def _fifteen_calls_for_bill(week, weeks: list[str]) -> list[Call]:
+    """Bill holds 15 calls spread over the published weeks; patients have realistic notes."""
+    from sqlalchemy import update
+
+    from rota.services import rotas
+    from rota.services.audit import CLI
+    from rota.storage import Patient
+
+    for label in weeks:
+        await rotas.build_rota(
+            week.db, None, label, actor=CLI, now=week.twilio.clock.now, time_limit_s=5
+        )
+        await rotas.publish_rota(week.db, None, label, actor=CLI, now=week.twilio.clock.now)
+    current = await calls(week.db)
+    by_week: dict[int, list[Call]] = {}
+    for c in current:
+        by_week.setdefault(c.starts_at.isocalendar().week, []).append(c)
+    chosen = [c for cs in by_week.values() for c in cs[: 15 // len(by_week) + 1]][:15]
+    async with week.db.transaction() as session:
+        await session.execute(
+            update(Call)
+            .where(Call.id.in_([c.id for c in chosen]))
+            .values(volunteer_id=week.world.vid(BILL))
+        )
+        await session.execute(
+            update(Patient).values(
+                notes="Lives alone since spring; hard of hearing, let it ring a long time. "
+                "Daughter visits Sundays. Likes to talk about the garden."
+            )
+        )
+    return chosen
+
+
+@pytest.mark.parametrize("weeks", [["2026-W50"], ["2026-W50", "2026-W51"]], ids=["two", "three"])
+async def test_calls_for_fifteen_calls_arrives_whole_in_texts_twilio_accepts(week, weeks):
+    from rota.sms_text import MAX_BODY
+    from tests.sms.support import twiml_parts
+
+    mine = await _fifteen_calls_for_bill(week, weeks)
+    response = await week.twilio.text(BILL, "CALLS")
+    parts = twiml_parts(response.text)
+    assert len(parts) > 1 and all(len(p) <= MAX_BODY for p in parts)
+    assert all(p.startswith(f"({i}/{len(parts)}) ") for i, p in enumerate(parts, start=1))
+    whole = "\n".join(parts)
+    assert len(whole) > MAX_BODY and all(f"{c.code} " in whole for c in mine)
+
+
+async def test_a_queued_text_too_long_for_one_sms_is_queued_as_parts_that_fit(week):
+    from rota.domain import RecipientKind
+    from rota.outbox import queue_message
+    from rota.sms_text import MAX_BODY
+
+    body = "\n".join(f"A{i} Tue 1 Dec 10:00-10:20 " + "z" * 120 for i in range(40))
+    async with week.db.transaction() as session:
+        assert await queue_message(
+            session,
+            key="long:1",
+            group_id=week.world.group_id,
+            channel="sms",
+            recipient_kind=RecipientKind.VOLUNTEER,
+            recipient_id=week.world.vid(BILL),
+            address=BILL,
+            body=body,
+            now=week.twilio.clock.now,
+        )
+    queued = [m for m in await outbox(week.db) if m.key.startswith("long:1")]
+    assert len(queued) > 1 and all(len(m.body) <= MAX_BODY for m in queued)
+    assert [m.key for m in queued] == ["long:1"] + [
+        f"long:1#{n}" for n in range(2, len(queued) + 1)
+    ]

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bot.telegram.render import NOT_HERE, STALE_BUTTON
 from rota.services.audit import CLI
+from rota.services.calls import NOT_AVAILABLE
 from rota.services.groups import create_group
 from rota.storage import Patient
 from tests.telegram.harness import Harness, call, inbound_count, link_telegram
@@ -61,10 +62,10 @@ async def test_tampered_buttons_cannot_log_swap_or_take_someone_elses_call(
     anns = await first_call_of(bot, world.vid(ANN))
     bot.clock.now = anns.starts_at
     for data, refusal in [
-        (f"done:{anns.id}", "not one of your current calls"),
-        (f"concern:{anns.id}", "not one of your current calls"),  # before asking for words
-        (f"swap:{anns.id}", "not one of yours"),
-        (f"take:{anns.id}", "already been taken"),
+        (f"done:{anns.id}", NOT_AVAILABLE),
+        (f"concern:{anns.id}", NOT_AVAILABLE),  # before asking for words
+        (f"swap:{anns.id}", NOT_AVAILABLE),
+        (f"take:{anns.id}", NOT_AVAILABLE),
     ]:
         await forged_tap(bot, IAN_TG, data)
         if refusal:
@@ -86,7 +87,7 @@ async def test_a_volunteer_of_another_group_cannot_claim_by_call_id(bot: Harness
     [outsider] = await add_volunteers(bot.db, other.id, 1, now)
     await link_telegram(bot.db, outsider, STRANGER)
     await forged_tap(bot, STRANGER, f"claim:{target.id}")
-    assert "no current call" in bot.last(STRANGER)
+    assert bot.last(STRANGER) == NOT_AVAILABLE
     assert (await call(bot.db, target.id)).volunteer_id is None
 
 

@@ -25,13 +25,14 @@ async def first_call_of(bot: Harness, volunteer_id: int):
     return next(c for c in await calls(bot.db) if c.volunteer_id == volunteer_id)
 
 
-async def test_my_calls_come_one_message_per_call_with_outcome_buttons(bot: Harness, now) -> None:
+async def test_my_next_calls_come_one_message_each_with_outcome_buttons(bot: Harness, now) -> None:
     world = await linked_week(bot, now)
     mine = [c for c in await calls(bot.db) if c.volunteer_id == world.vid(ANN)]
     await bot.send(ANN_TG, "/calls")
-    cards = [m for m in bot.server.messages if m.chat_id == ANN_TG]
-    assert len(cards) == len(mine) > 0
-    for card, held in zip(cards, mine, strict=True):
+    sent = [m for m in bot.server.messages if m.chat_id == ANN_TG]
+    cards = [m for m in sent if bot.server.buttons(m)]
+    assert len(cards) == min(len(mine), 3) > 0 and len(sent) <= 4  # later ones in one list
+    for card, held in zip(cards, mine, strict=False):
         assert card.text is not None and card.text.startswith(held.code)
         assert bot.server.buttons(card) == [
             f"{verb}:{held.id}"

@@ -71,7 +71,7 @@ async def test_a_call_of_another_group_cannot_be_claimed_by_id(sqlite_db, now):
     )
     outsider = (await add_volunteers(sqlite_db, other.id, 1, now))[0]
     target = await open_call(sqlite_db)
-    with pytest.raises(Refused, match="no current call"):
+    with pytest.raises(Refused, match="not available to you"):
         await claim_call(sqlite_db, outsider, call_id=target.id, channel="telegram", now=now)
     assert (await open_call(sqlite_db)).id == target.id and world
 
