@@ -26,6 +26,7 @@ from bot.twilio_signature import is_valid_twilio_request, public_url
 from config import Settings
 from rota.outbox import apply_delivery_status
 from rota.services.identity import group_for_inbound_number
+from rota.sms_text import without_controls
 from rota.storage import inbound
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,15 @@ async def verified_form(request: Request, settings: Settings) -> dict[str, str] 
 
 
 def twiml(text: str | None) -> Response:
+    """Every SMS reply, built by Twilio's own library (which escapes <, & and quotes).
+
+    It does not remove characters XML cannot carry at all, and replies echo what was texted
+    (a PAUSE note, a JOIN name), so control characters are stripped here, for every path.
+    """
     response = MessagingResponse()
-    if text:
-        response.message(text)
+    safe = without_controls(text or "").strip()
+    if safe:
+        response.message(safe)
     return Response(str(response), media_type="application/xml")
 
 
