@@ -17,6 +17,7 @@ dashes) by GSM characters; we don't assume it, so our count is an upper bound in
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -136,3 +137,22 @@ def _pack_lines(text: str, room: int) -> list[str]:
         else:
             parts.append(piece)
     return [p for p in parts if p.strip()] or [""]
+
+
+def without_controls(text: str) -> str:
+    """`text` with control characters removed; line breaks kept, tabs as spaces.
+
+    A text we echo back (a PAUSE note, a name) may carry anything a phone or a forger sent.
+    C0 controls other than tab and line breaks are not allowed in XML 1.0, so one of them in
+    a TwiML reply makes Twilio reject the whole reply; on a terminal an ESC can rewrite the
+    screen. Unpaired surrogates and U+FFFE/U+FFFF are not XML characters either.
+    """
+    kept = []
+    for ch in text.replace("\r\n", "\n").replace("\r", "\n"):
+        if ch == "\n":
+            kept.append(ch)
+        elif ch == "\t":
+            kept.append(" ")
+        elif unicodedata.category(ch) not in ("Cc", "Cs") and ch not in "\ufffe\uffff":
+            kept.append(ch)
+    return "".join(kept)

@@ -26,9 +26,8 @@ MAX_BODY = 1600  # Twilio's limit for one inbound message; more is not a real te
 OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
-# Followed by more words these still clearly mean "stop texting me" ("stop sending these");
-# CANCEL/END/QUIT do not ("cancel A3" is a volunteer reaching for RELEASE).
-OPT_OUT_LEADS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"})
+# Only a keyword on its own: followed by more words it may not mean "stop texting me" ("stop
+# calling me so early"); a patient's opt-out phrasings are read in bot/sms/patients.py.
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 
@@ -126,7 +125,7 @@ def parse_sms(body: str | None) -> Parsed:
     if not words:
         return Parsed(Kind.EMPTY)
     first = words[0]
-    if (len(words) == 1 and first in OPT_OUT_WORDS) or first in OPT_OUT_LEADS:
+    if len(words) == 1 and first in OPT_OUT_WORDS:
         return Parsed(Kind.STOP, keyword=first)
     if len(words) == 1 and first in OPT_IN_WORDS:
         return Parsed(Kind.START, keyword=first)

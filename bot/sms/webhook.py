@@ -26,7 +26,7 @@ from bot.twilio_signature import is_valid_twilio_request, public_url
 from config import Settings
 from rota.outbox import apply_delivery_status
 from rota.services.identity import group_for_inbound_number
-from rota.sms_text import split_sms
+from rota.sms_text import split_sms, without_controls
 from rota.storage import inbound
 
 log = logging.getLogger(__name__)
@@ -84,8 +84,14 @@ async def verified_form(request: Request, settings: Settings) -> dict[str, str] 
 
 
 def twiml(text: str | None) -> Response:
+    """Every SMS reply, built by Twilio's own library (which escapes <, & and quotes).
+
+    It does not remove characters XML cannot carry at all, and replies echo what was texted
+    (a PAUSE note, a JOIN name), so control characters are stripped here, for every path.
+    """
     response = MessagingResponse()
-    for part in split_sms(text) if text else []:  # one <Message> per part of a long reply
+    safe = without_controls(text or "").strip()
+    for part in split_sms(safe) if safe else []:  # one <Message> per part of a long reply
         response.message(part)
     return Response(str(response), media_type="application/xml")
 

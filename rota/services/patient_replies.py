@@ -1,6 +1,7 @@
 """What patients text us, and every text we send to patients.
 
-STOP (and the carrier's synonyms) opts the phone out at once and is confirmed once; START opts
+STOP (and the carrier's synonyms, and a patient's clear phrasing such as "Please stop", read
+in bot/sms/patients.py) opts the phone out at once and is confirmed once; START opts
 back in; HELP gives the practice's contact; anything else reaches an organiser as an
 escalation they acknowledge. Each is in the audit log under the patient's id.
 
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from rota.services.audit import Actor, record
 from rota.services.notify import tell_organisers
-from rota.sms_text import is_gsm7
+from rota.sms_text import is_gsm7, without_controls
 from rota.storage import repository
 from rota.storage.db import Database
 from rota.storage.messages import Escalation
@@ -158,8 +159,12 @@ async def opt_out(
     key: str,
     now: datetime,
     volunteer_id: int | None = None,
+    source: str = "inbound STOP",
 ) -> str | None:
     """Opt this phone out of patient texts now; the confirmation, or None if already out.
+
+    `source` says what was read as the opt-out (the carrier's keyword or a patient's phrase)
+    for the audit log.
 
     A volunteer's STOP also makes the carrier block our texts to them, so their organisers
     are told: otherwise rota messages would silently stop reaching that volunteer.
@@ -167,7 +172,7 @@ async def opt_out(
     async with db.transaction() as session:
         group = await session.get_one(Group, group_id)
         newly = list(await repository.opt_out_phone(session, group_id, phone, now=now))
-        _audit(session, newly, "patient.opted_out", now, source="inbound STOP")
+        _audit(session, newly, "patient.opted_out", now, source=source)
         if volunteer_id is not None:
             volunteer = await session.get_one(Volunteer, volunteer_id)
             record(
@@ -222,10 +227,22 @@ async def help_reply(db: Database, *, group_id: int, phone: str, now: datetime) 
         return help_text(group.name, group.practice_contact)
 
 
+def forwarded_words(body: str) -> str:
+    """A patient's text as the organisers' alert quotes it: one line, at most FORWARDED_MAX.
+
+    An empty text still says so: it may be a picture, or someone who could not type.
+    """
+    words = " ".join(without_controls(body).split())
+    if not words:
+        return "(an empty text)"
+    return words if len(words) <= FORWARDED_MAX else words[:FORWARDED_MAX] + "..."
+
+
 async def pass_on(
     db: Database, *, group_id: int, phone: str, body: str, key: str, now: datetime
 ) -> str | None:
-    """Anything else a patient texts goes to the organisers, to be acknowledged.
+    """Anything else a patient texts goes to the organisers, to be acknowledged: "👍", "?",
+    a ring-back number and an over-long text too (only the alert's quote is shortened).
 
     The patient gets a short thank-you unless they opted out: after STOP we send nothing.
     """
@@ -239,9 +256,7 @@ async def pass_on(
         session.add(escalation)
         await session.flush()
         refs = ", ".join(p.ref for p in patients)
-        words = " ".join(body.split())
-        if len(words) > FORWARDED_MAX:
-            words = words[:FORWARDED_MAX] + "..."
+        words = forwarded_words(body)
         await tell_organisers(
             session,
             group,

@@ -81,7 +81,8 @@ def test_commands_with_words_after_them(body, verb, code, text):
 @pytest.mark.parametrize(
     ("body", "kind"),
     [
-        ("Stop sending these please", Kind.STOP),
+        ("Stop sending these please", Kind.OTHER),  # a patient's phrasing: bot/sms/patients
+        ("stop calling me so early", Kind.OTHER),
         ("cancel A3", Kind.OTHER),  # not an opt-out, and not a command either
         ("End", Kind.STOP),
         ("UNSTOP", Kind.START),

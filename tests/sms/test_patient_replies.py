@@ -107,10 +107,34 @@ async def test_after_stop_a_message_still_reaches_organisers_but_nothing_is_sent
     assert len(await organiser_alerts(week.db, "patient-reply:")) == 1
 
 
-async def test_an_empty_text_from_a_patient_is_ignored(week):
-    before = await snapshot(week.db)
-    assert await week.twilio.reply(JOAN, "  ") == ""
-    assert await snapshot(week.db) == before
+# Texts with no letters, and texts NFKC makes longer than 1,600 characters: each used to be
+# dropped without a word to anyone (issue 13, point 6).
+NO_LETTERS_OR_TOO_LONG = {
+    "thumbs up": ("\N{THUMBS UP SIGN}", "\N{THUMBS UP SIGN}"),
+    "question mark": ("?", "?"),
+    "a number": ("123", "123"),
+    "a ring-back number": ("07700 900123", "07700 900123"),
+    "empty": ("  ", "(an empty text)"),
+    "control characters only": ("\x01\x02", "(an empty text)"),
+    # 500 characters that NFKC turns into 2,000 ("\u337f" is four letters in one square).
+    "long once normalised": ("\u337f" * 500, "\u337f" * 500),
+    "ligatures, 1,800 once normalised": ("\ufb00" * 900, "\ufb00" * 600 + "..."),
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "quoted"), NO_LETTERS_OR_TOO_LONG.values(), ids=NO_LETTERS_OR_TOO_LONG.keys()
+)
+async def test_a_text_with_no_letters_or_too_long_once_normalised_still_reaches_the_organisers(
+    week, body, quoted
+):
+    reply = await week.twilio.reply(JOAN, body)
+    assert reply.startswith("Thank you. Your message has gone to the Riverside PPG organisers.")
+    [alert] = await organiser_alerts(week.db, "patient-reply:")
+    assert alert.body == f"Text from patient RP1005: {quoted}"
+    async with week.db.transaction() as session:
+        [escalation] = (await session.scalars(select(Escalation))).all()
+    assert escalation.kind == "reply" and escalation.acknowledged_at is None
 
 
 async def make_bill_a_patient_too(db) -> None:

@@ -170,3 +170,17 @@ async def test_a_callback_for_no_message_of_ours_is_accepted_and_ignored(week):
     for query in ("?m=999999", "?m=abc", ""):
         response = await week.twilio.post(f"/twilio/status{query}", {"MessageStatus": "delivered"})
         assert response.status_code == 204
+
+
+async def test_an_error_escaping_a_webhook_is_a_bare_500_and_one_line_without_a_traceback(
+    week, monkeypatch, caplog
+):
+    async def broken(*_args, **_kwargs):
+        raise LookupError("Joan Whitfield +447700900104")  # what a traceback could quote
+
+    monkeypatch.setattr("bot.sms.webhook.group_for_inbound_number", broken)
+    response = await week.twilio.post("/twilio/sms", sms_params(JOAN, "Hello"))
+    assert response.status_code == 500 and response.text == ""
+    [line] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert line.getMessage() == "POST /twilio/sms failed: LookupError" and line.exc_info is None
+    assert not any("Joan" in r.getMessage() for r in caplog.records)
