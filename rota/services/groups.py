@@ -97,7 +97,7 @@ def _phone_setting(column: str) -> Callable[[str, bool], dict[str, Any]]:
     return parse
 
 
-def alertable_phone(value: str, *, who: str, allow_fictional: bool) -> str:
+def alertable_phone(value: str, *, setting: str, who: str, allow_fictional: bool) -> str:
     """The E.164 of a number urgent alerts can reach, which today means by text: a mobile.
 
     A landline (or an 03/08 number) accepts a text from Twilio without complaint and the
@@ -106,20 +106,23 @@ def alertable_phone(value: str, *, who: str, allow_fictional: bool) -> str:
     try:
         phone = parse_phone(value, allow_fictional=allow_fictional)
     except ValueError as error:
-        raise GroupError(f"{who}: {error}") from None
+        raise GroupError(f"{setting}: {error}") from None
     if not phone.is_mobile:
         kind = "a landline" if phone.kind == PhoneKind.LANDLINE else "not a mobile number"
         raise GroupError(
-            f"{who}: '{value.strip()}' is {kind}, and urgent alerts are sent to the {who} "
-            "by text message, which cannot reach it. Give a mobile the practice keeps "
-            "watched in opening hours (e.g. the duty team's or practice manager's work mobile)."
+            f"{setting}: '{value.strip()}' is {kind}, and urgent alerts reach the {who} by "
+            "text message, which it cannot receive. Give a mobile that is watched in opening "
+            "hours (e.g. the duty team's or the practice manager's work mobile)."
         )
     return phone.e164
 
 
 def _practice_contact(value: str, allow_fictional: bool) -> dict[str, Any]:
-    who = "practice_contact"
-    return {who: alertable_phone(value, who=who, allow_fictional=allow_fictional)}
+    return {
+        "practice_contact": alertable_phone(
+            value, setting="practice_contact", who="practice", allow_fictional=allow_fictional
+        )
+    }
 
 
 SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
@@ -192,7 +195,9 @@ async def add_organiser(
         raise GroupError("give exactly one of --telegram-id or --phone")
     e164 = None
     if phone is not None:  # an organiser without Telegram is alerted by text
-        e164 = alertable_phone(phone, who="organiser", allow_fictional=allow_fictional)
+        e164 = alertable_phone(
+            phone, setting="--phone", who="organiser", allow_fictional=allow_fictional
+        )
     async with db.transaction() as session:
         group = await resolve_group(session, group_name)
         for organiser in await repository.organisers(session, group.id):
