@@ -1,13 +1,13 @@
 """UK phone numbers: normalise to E.164 and tell mobiles from landlines.
 
-Ofcom keeps ranges for drama (07700 900000-900999, 01632 960000-960999, ...) that
-libphonenumber calls invalid. Demo and test data use them, so they are accepted only
-when the deployment allows fictional numbers, and never in production.
+Ofcom keeps ranges for drama (07700 900000-900999, 01632 960000-960999, ...; the whole
+list is DRAMA_RANGES below) that libphonenumber calls invalid. Demo and test data use them,
+so they are accepted only when the deployment allows fictional numbers, and never in
+production.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -15,19 +15,34 @@ from phonenumbers import NumberParseException, PhoneNumberType
 
 from rota.domain import PhoneKind
 
-# Ofcom drama ranges (national significant numbers), with their kind.
-_FICTIONAL = (
-    (re.compile(r"^7700900\d{3}$"), PhoneKind.MOBILE),
-    (re.compile(r"^1632960\d{3}$"), PhoneKind.LANDLINE),
-    (
-        re.compile(r"^(113|114|115|116|117|118|121|131|141|151|161|191)4960\d{3}$"),
-        PhoneKind.LANDLINE,
-    ),
-    (re.compile(r"^20794600\d{2}$|^2079460\d{3}$"), PhoneKind.LANDLINE),
-    (re.compile(r"^28961800\d{2}|^2896180\d{3}$"), PhoneKind.LANDLINE),
-    (re.compile(r"^2920180\d{3}$"), PhoneKind.LANDLINE),
-    (re.compile(r"^8081570\d{3}$|^9098790\d{3}$|^3069990\d{3}$"), PhoneKind.OTHER),
+# Ofcom's telephone numbers for drama ("TV, radio and theatre"), as Ofcom publishes them at
+# ofcom.org.uk/phones-and-broadband/phone-numbers/numbers-for-drama: each range is 1,000
+# numbers, written here as the national significant number without its last three digits.
+# Tyneside is 0191 498 (not 496) and Northern Ireland 028 9649 6 (not 9618): numbers next
+# to a drama range can belong to real people, so only these exact blocks count as fictional.
+DRAMA_RANGES: tuple[tuple[str, str, PhoneKind], ...] = (
+    ("Leeds", "1134960", PhoneKind.LANDLINE),  # 0113 496 0000-0999
+    ("Sheffield", "1144960", PhoneKind.LANDLINE),  # 0114 496 0000-0999
+    ("Nottingham", "1154960", PhoneKind.LANDLINE),  # 0115 496 0000-0999
+    ("Leicester", "1164960", PhoneKind.LANDLINE),  # 0116 496 0000-0999
+    ("Bristol", "1174960", PhoneKind.LANDLINE),  # 0117 496 0000-0999
+    ("Reading", "1184960", PhoneKind.LANDLINE),  # 0118 496 0000-0999
+    ("Birmingham", "1214960", PhoneKind.LANDLINE),  # 0121 496 0000-0999
+    ("Edinburgh", "1314960", PhoneKind.LANDLINE),  # 0131 496 0000-0999
+    ("Glasgow", "1414960", PhoneKind.LANDLINE),  # 0141 496 0000-0999
+    ("Liverpool", "1514960", PhoneKind.LANDLINE),  # 0151 496 0000-0999
+    ("Manchester", "1614960", PhoneKind.LANDLINE),  # 0161 496 0000-0999
+    ("London", "2079460", PhoneKind.LANDLINE),  # 020 7946 0000-0999
+    ("Tyneside", "1914980", PhoneKind.LANDLINE),  # 0191 498 0000-0999
+    ("Northern Ireland", "2896496", PhoneKind.LANDLINE),  # 028 9649 6000-6999
+    ("Cardiff", "2920180", PhoneKind.LANDLINE),  # 029 2018 0000-0999
+    ("No area", "1632960", PhoneKind.LANDLINE),  # 01632 960000-960999
+    ("Mobile", "7700900", PhoneKind.MOBILE),  # 07700 900000-900999
+    ("Freephone", "8081570", PhoneKind.OTHER),  # 08081 570000-570999
+    ("Premium rate", "9098790", PhoneKind.OTHER),  # 0909 879 0000-0999
+    ("UK-wide", "3069990", PhoneKind.OTHER),  # 03069 990000-990999
 )
+_DRAMA_KIND = {prefix: kind for _area, prefix, kind in DRAMA_RANGES}
 
 _MOBILE_TYPES = {PhoneNumberType.MOBILE}
 _LANDLINE_TYPES = {PhoneNumberType.FIXED_LINE}
@@ -49,10 +64,9 @@ class Phone:
 
 
 def _fictional_kind(national: str) -> PhoneKind | None:
-    for pattern, kind in _FICTIONAL:
-        if pattern.match(national):
-            return kind
-    return None
+    if len(national) != 10 or not national.isdigit():
+        return None
+    return _DRAMA_KIND.get(national[:7])
 
 
 def parse_phone(text: str, *, allow_fictional: bool = False, region: str = "GB") -> Phone:

@@ -96,9 +96,17 @@ class WeeklyWindow:
         )
 
     def instants(self, week_monday: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-        """The window's start and end as UTC instants in the week starting `week_monday`."""
+        """The window's start and end as UTC instants in the week starting `week_monday`.
+
+        A span that starts in the missing hour of spring moves forward as a whole, keeping
+        its length (a 01:40-02:00 call on that Sunday is rung 02:40-03:00 BST), rather than
+        ending before it starts.
+        """
         day = week_monday + timedelta(days=self.weekday)
-        return local_to_utc(day, self.start, tz), local_to_utc(day, self.end, tz)
+        starts_at = local_to_utc(day, self.start, tz)
+        if not exists_locally(day, self.start, tz):
+            return starts_at, starts_at + timedelta(minutes=self.minutes)
+        return starts_at, local_to_utc(day, self.end, tz)
 
 
 def parse_windows(text: str | None) -> tuple[WeeklyWindow, ...]:
@@ -116,15 +124,21 @@ def format_windows(windows: tuple[WeeklyWindow, ...] | list[WeeklyWindow]) -> st
 def local_to_utc(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     """Wall-clock minutes on `day` in `tz` -> an aware UTC datetime.
 
-    A time that does not exist (the skipped hour in spring) moves forward by the gap;
-    an ambiguous one (the repeated hour in autumn) takes the first occurrence.
+    A time that does not exist (the skipped hour in spring) moves forward by the gap
+    (01:30 on the last Sunday of March is 02:30 BST); an ambiguous one (the repeated hour
+    in autumn) takes the first occurrence.
     """
     naive = datetime.combine(day, time()) + timedelta(minutes=minutes)
-    local = naive.replace(tzinfo=tz, fold=0)
-    instant = local.astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != naive:  # in a spring-forward gap
-        instant = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    return instant
+    # PEP 495: with fold=0 a time in a gap is read with the offset in force before the
+    # gap, which is exactly "moved forward by the gap"; a repeated time gets its first
+    # occurrence. No second guess is needed (an earlier one moved gap times backwards).
+    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def exists_locally(day: date, minutes: int, tz: ZoneInfo) -> bool:
+    """False for a wall-clock time the clocks skip (01:00-01:59 on the UK's spring Sunday)."""
+    naive = datetime.combine(day, time()) + timedelta(minutes=minutes)
+    return local_to_utc(day, minutes, tz).astimezone(tz).replace(tzinfo=None) == naive
 
 
 # ---- ISO weeks -------------------------------------------------------------------------

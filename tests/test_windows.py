@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from rota.windows import (
     WeeklyWindow,
     WindowError,
+    exists_locally,
+    local_to_utc,
     parse_week,
     parse_windows,
     week_bounds,
@@ -67,3 +69,63 @@ def test_weeks_are_iso_weeks_in_local_time():
     # Sunday 23:30 BST is still week 39 locally though it is Sunday 22:30 UTC
     assert week_of(datetime(2026, 9, 27, 22, 30, tzinfo=UTC), LONDON) == "2026-W39"
     assert week_of(datetime(2026, 9, 27, 23, 30, tzinfo=UTC), LONDON) == "2026-W40"
+
+
+SPRING_SUNDAY = date(2026, 3, 29)  # 01:00 GMT becomes 02:00 BST
+AUTUMN_SUNDAY = date(2026, 10, 25)  # 02:00 BST becomes 01:00 GMT
+
+
+def test_a_time_in_the_missing_spring_hour_moves_forward_to_summer_time():
+    instant = local_to_utc(SPRING_SUNDAY, 90, LONDON)  # 01:30, which the clocks skip
+    assert instant == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert instant.astimezone(LONDON).strftime("%H:%M %Z") == "02:30 BST"
+
+
+def test_a_time_in_the_repeated_autumn_hour_is_its_first_occurrence():
+    instant = local_to_utc(AUTUMN_SUNDAY, 90, LONDON)  # 01:30 happens twice
+    assert instant.astimezone(LONDON).strftime("%H:%M %Z") == "01:30 BST"
+
+
+def test_a_call_that_starts_in_the_missing_hour_moves_forward_whole():
+    start, end = WeeklyWindow.parse("Sun 01:40-02:00").instants(date(2026, 3, 23), LONDON)
+    assert start.astimezone(LONDON).strftime("%H:%M %Z") == "02:40 BST"
+    assert end - start == timedelta(minutes=20)
+
+
+# Every minute of the days either side of both 2026 changes, and the change days themselves.
+_around_a_change = st.tuples(
+    st.sampled_from([SPRING_SUNDAY, AUTUMN_SUNDAY]),
+    st.integers(-1, 1),
+    st.integers(0, 24 * 60 - 1),
+).map(lambda t: (t[0] + timedelta(days=t[1]), t[2]))
+
+
+@given(_around_a_change)
+def test_local_times_keep_their_wall_clock_or_move_forward_by_the_gap(day_minute):
+    day, minute = day_minute
+    wall = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)
+    local = local_to_utc(day, minute, LONDON).astimezone(LONDON).replace(tzinfo=None)
+    if exists_locally(day, minute, LONDON):
+        assert local == wall
+    else:
+        assert day == SPRING_SUNDAY and 60 <= minute < 120
+        assert local == wall + timedelta(hours=1)
+
+
+@given(_around_a_change, st.integers(1, 24 * 60))
+def test_a_later_wall_clock_time_is_never_an_earlier_instant(day_minute, later_by):
+    day, minute = day_minute
+    later = min(minute + later_by, 24 * 60)
+    assert local_to_utc(day, minute, LONDON) <= local_to_utc(day, later, LONDON)
+
+
+@given(_around_a_change, st.integers(5, 120))
+def test_a_span_never_ends_before_it_starts(day_minute, length):
+    day, minute = day_minute
+    start = min(minute, 24 * 60 - length)
+    window = WeeklyWindow(day.weekday(), start, start + length)
+    starts_at, ends_at = window.instants(day - timedelta(days=day.weekday()), LONDON)
+    assert starts_at < ends_at
+    assert starts_at.astimezone(LONDON).replace(tzinfo=None) >= datetime.combine(
+        day, datetime.min.time()
+    ) + timedelta(minutes=start)

@@ -7,8 +7,11 @@ Volunteers see patient details in the bot, only for their own current calls.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID, uuid5
 
 from icalendar import Calendar, Event
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -43,36 +46,103 @@ def rota_csv(view: dict[str, Any], names: dict[str, str]) -> str:
 
 
 def volunteer_ics(view: dict[str, Any], phone: str, *, stamp: datetime) -> bytes:
-    """One volunteer's calls and hosted sessions as an iCalendar file."""
+    """One volunteer's calls and hosted sessions as an iCalendar file (RFC 5545).
+
+    Times are UTC ("...Z"), valid in every client and right in summer and winter without a
+    VTIMEZONE. METHOD:PUBLISH with a UID that survives rebuilds and renames, and a SEQUENCE
+    that grows with every change, makes a re-imported file update its events in place.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//Ringround//Rota//EN")
     calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"Ringround {view['week']}")
-    for call in view["calls"]:
+    exported = stamp.astimezone(UTC)
+    uids = calendar_uids(view)
+    for index, call in enumerate(view["calls"]):
         if call["volunteer"] != phone:
             continue
-        event = Event()
-        event.add("uid", f"call-{view['week']}-{call['code']}@{view['group']}".replace(" ", "-"))
-        event.add("summary", f"Ringround call {call['code']}")
+        event = _event(
+            uids.calls[index],
+            f"Ringround call {call['code']}",
+            call,
+            exported,
+            # drafts rebuilt, then hand-overs and re-plans once published
+            sequence=view["revision"] - 1 + call["version"] - 1,
+        )
         event.add("description", "Patient details are in the Ringround bot (/calls).")
-        event.add("dtstart", datetime.fromisoformat(call["starts_at"]))
-        event.add("dtend", datetime.fromisoformat(call["ends_at"]))
-        event.add("dtstamp", stamp.astimezone(UTC))
         calendar.add_component(event)
     for index, zoom in enumerate(view["zoom_sessions"]):
         if zoom["host"] != phone:
             continue
-        event = Event()
-        event.add("uid", f"zoom-{view['week']}-{index}@{view['group']}".replace(" ", "-"))
-        event.add("summary", f"Host: {zoom['title']}")
-        event.add("dtstart", datetime.fromisoformat(zoom["starts_at"]))
-        event.add("dtend", datetime.fromisoformat(zoom["ends_at"]))
-        event.add("dtstamp", stamp.astimezone(UTC))
+        event = _event(
+            uids.sessions[index],
+            f"Host: {zoom['title']}",
+            zoom,
+            exported,
+            sequence=view["revision"] - 1 + (1 if zoom["join_url"] else 0),
+        )
         if zoom["join_url"]:
             event.add("location", zoom["join_url"])
         calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data
+
+
+def _event(
+    uid: str, summary: str, item: dict[str, Any], exported: datetime, *, sequence: int
+) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("summary", summary)
+    event.add("dtstart", datetime.fromisoformat(item["starts_at"]).astimezone(UTC))
+    event.add("dtend", datetime.fromisoformat(item["ends_at"]).astimezone(UTC))
+    # With METHOD:PUBLISH, DTSTAMP is when this file was made (RFC 5545 3.8.7.2); which
+    # revision of the event it carries is SEQUENCE's job, so LAST-MODIFIED is left out.
+    event.add("dtstamp", exported)
+    return event
+
+
+@dataclass(frozen=True)
+class CalendarUids:
+    calls: list[str]  # in the order of view["calls"]
+    sessions: list[str]  # in the order of view["zoom_sessions"]
+
+
+def calendar_uids(view: dict[str, Any]) -> CalendarUids:
+    """A UID per call and session, from what stays when a draft is rebuilt or a group renamed.
+
+    A call is "the n-th call (attempt a) to patient ref R in week W of group G", n counted in
+    time order over the whole rota, so every volunteer's file agrees; a session is "the n-th
+    session of template T". Hashed into a UUID (RFC 7986): no ref in a calendar's UID.
+    """
+    group, week = view["group_key"], view["week"]
+    seen: Counter[str] = Counter()
+    order = sorted(
+        range(len(view["calls"])),
+        key=lambda i: datetime.fromisoformat(view["calls"][i]["starts_at"]),
+    )
+    calls = [""] * len(view["calls"])
+    for index in order:
+        call = view["calls"][index]
+        who = call["patient_ref"] or f"code {call['code']}"
+        identity = f"call {who} attempt {call['attempt']}"
+        seen[identity] += 1
+        calls[index] = _uid(group, week, f"{identity} #{seen[identity]}")
+    sessions = []
+    for zoom in view["zoom_sessions"]:
+        identity = f"session {zoom['template_id'] or zoom['title']}"
+        seen[identity] += 1
+        sessions.append(_uid(group, week, f"{identity} #{seen[identity]}"))
+    return CalendarUids(calls, sessions)
+
+
+def _uid(group_key: str, week: str, identity: str) -> str:
+    return str(uuid5(_UID_NAMESPACE, f"{group_key}|{week}|{identity}"))
+
+
+_UID_NAMESPACE = UUID("6f1c3a52-9d0e-4a7b-8f25-3e2d1c0b9a87")  # Ringround's own, fixed forever
 
 
 def rota_html(view: dict[str, Any], names: dict[str, str]) -> str:

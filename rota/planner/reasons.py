@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-import pycountry
 
+from rota.languages import language_name
 from rota.planner.frequency import days_clash
 from rota.planner.model import Uncovered, VolunteerOffer
 from rota.planner.routes import Routes
@@ -18,11 +18,6 @@ from rota.planner.week import Need, Week, in_windows_mask
 from rota.windows import DAY_NAMES, format_windows
 
 _FULL_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def language_name(code: str) -> str:
-    found = pycountry.languages.get(alpha_2=code)
-    return str(found.name) if found is not None else code
 
 
 class _RawSlots:

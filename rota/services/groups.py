@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rota.domain import PhoneKind
 from rota.phones import parse_phone
 from rota.services.audit import Actor, record
 from rota.storage import repository
@@ -96,11 +97,39 @@ def _phone_setting(column: str) -> Callable[[str, bool], dict[str, Any]]:
     return parse
 
 
+def alertable_phone(value: str, *, setting: str, who: str, allow_fictional: bool) -> str:
+    """The E.164 of a number urgent alerts can reach, which today means by text: a mobile.
+
+    A landline (or an 03/08 number) accepts a text from Twilio without complaint and the
+    alert is lost, or read aloud to whoever picks up; so it is refused where it is given.
+    """
+    try:
+        phone = parse_phone(value, allow_fictional=allow_fictional)
+    except ValueError as error:
+        raise GroupError(f"{setting}: {error}") from None
+    if not phone.is_mobile:
+        kind = "a landline" if phone.kind == PhoneKind.LANDLINE else "not a mobile number"
+        raise GroupError(
+            f"{setting}: '{value.strip()}' is {kind}, and urgent alerts reach the {who} by "
+            "text message, which it cannot receive. Give a mobile that is watched in opening "
+            "hours (e.g. the duty team's or the practice manager's work mobile)."
+        )
+    return phone.e164
+
+
+def _practice_contact(value: str, allow_fictional: bool) -> dict[str, Any]:
+    return {
+        "practice_contact": alertable_phone(
+            value, setting="practice_contact", who="practice", allow_fictional=allow_fictional
+        )
+    }
+
+
 SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "call_minutes": lambda v, _f: _call_minutes(v),
     "quiet_hours": lambda v, _f: _quiet_hours(v),
     "timezone": lambda v, _f: {"timezone": check_timezone(v)},
-    "practice_contact": _phone_setting("practice_contact"),
+    "practice_contact": _practice_contact,
     "sms_number": _phone_setting("sms_number"),
     "name": lambda v, _f: {"name": v.strip()},
 }
@@ -128,12 +157,24 @@ async def set_setting(
     return group
 
 
+def _practice_contact_shown(e164: str | None) -> str:
+    """A contact stored before landlines were refused is flagged until it is replaced."""
+    if not e164:
+        return "-"
+    try:
+        if parse_phone(e164, allow_fictional=True).is_mobile:
+            return e164
+    except ValueError:
+        pass
+    return f"{e164} (not a mobile: urgent alerts cannot reach it; set a mobile)"
+
+
 def describe_settings(group: Group) -> dict[str, str]:
     return {
         "timezone": group.timezone,
         "quiet_hours": f"{format_clock(group.quiet_start)}-{format_clock(group.quiet_end)}",
         "call_minutes": str(group.call_minutes),
-        "practice_contact": group.practice_contact or "-",
+        "practice_contact": _practice_contact_shown(group.practice_contact),
         "sms_number": group.sms_number or "-",
         "join_code": group.code,
     }
@@ -153,11 +194,10 @@ async def add_organiser(
     if (telegram_id is None) == (phone is None):
         raise GroupError("give exactly one of --telegram-id or --phone")
     e164 = None
-    if phone is not None:
-        try:
-            e164 = parse_phone(phone, allow_fictional=allow_fictional).e164
-        except ValueError as error:
-            raise GroupError(str(error)) from None
+    if phone is not None:  # an organiser without Telegram is alerted by text
+        e164 = alertable_phone(
+            phone, setting="--phone", who="organiser", allow_fictional=allow_fictional
+        )
     async with db.transaction() as session:
         group = await resolve_group(session, group_name)
         for organiser in await repository.organisers(session, group.id):

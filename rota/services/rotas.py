@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,6 +99,7 @@ async def build_rota(
                 for c in await rota_queries.calls_of_rota(session, rota.id)
             }
             await rota_queries.clear_draft(session, rota.id)
+            rota.revision += 1
         codes = keep_codes(
             [((c.patient_id, c.starts_at), c.code, c.weekday) for c in plan.calls],
             previous,
@@ -314,6 +315,9 @@ async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
     summary = dict(rota.summary)
     return {
         "group": group.name,
+        # what calendar exports derive UIDs from: unchanged by a rename or a rebuild
+        "group_key": f"{group.id}:{group.created_at.astimezone(UTC):%Y%m%dT%H%M%S%f}",
+        "revision": rota.revision,
         "week": rota.week,
         "status": str(rota.status),
         "calls": [
@@ -324,6 +328,8 @@ async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
                 "starts_at": local(c.starts_at),
                 "ends_at": local(c.ends_at),
                 "status": call_status(c.status, c.volunteer_id),
+                "attempt": c.attempt,
+                "version": c.version,
             }
             for c in calls
         ],
@@ -336,6 +342,7 @@ async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
                 "patient_refs": [refs[p] for p in patient_ids if p in refs],
                 "join_url": s.join_url,
                 "link_state": s.link_state,
+                "template_id": s.template_id,
             }
             for s, patient_ids in sessions
         ],

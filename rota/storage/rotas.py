@@ -26,6 +26,9 @@ class Rota(Stamped, Base):
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)  # planner figures + uncovered
+    # How many times the draft was built: with each call's version it makes the calendar
+    # SEQUENCE, which must grow with every change for a re-imported event to update.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Call(Stamped, Base):

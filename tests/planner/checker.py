@@ -27,8 +27,15 @@ def utc(week: str, weekday: int, minutes: int, tz) -> datetime:
     naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minutes)
     aware = naive.replace(tzinfo=tz)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:  # spring gap
-        aware = naive.replace(tzinfo=tz, fold=1)
+        # A time the clocks skip moves forward by the gap (an hour in the UK).
+        aware = (naive + timedelta(hours=1)).replace(tzinfo=tz)
     return aware.astimezone(UTC)
+
+
+def in_spring_gap(week: str, weekday: int, minutes: int, tz) -> bool:
+    day = date.fromisocalendar(int(week[:4]), int(week[6:]), 1) + timedelta(days=weekday)
+    naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minutes)
+    return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive
 
 
 def broken_rules(request: PlanRequest, plan: Plan) -> list[str]:
@@ -55,7 +62,12 @@ def broken_rules(request: PlanRequest, plan: Plan) -> list[str]:
         per_patient.setdefault(call.patient_id, []).append(call)
         if call.starts_at != utc(request.week, call.weekday, call.start, request.tz):
             say(f"{call.code} starts at the wrong instant")
-        if call.ends_at != utc(request.week, call.weekday, call.end, request.tz):
+        if in_spring_gap(request.week, call.weekday, call.start, request.tz):
+            # a call that starts in the missing hour moves forward whole, keeping its length
+            expected_end = call.starts_at + timedelta(minutes=call.end - call.start)
+        else:
+            expected_end = utc(request.week, call.weekday, call.end, request.tz)
+        if call.ends_at != expected_end:
             say(f"{call.code} ends at the wrong instant")
         if call.volunteer_id is None:
             continue

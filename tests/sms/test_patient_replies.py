@@ -71,7 +71,7 @@ async def test_yes_opts_back_in_only_someone_who_opted_out(week):
 
 async def test_help_gives_the_practice_contact(week):
     reply = await week.twilio.reply(JOAN, "HELP")
-    assert "+441632960999" in reply and "999" in reply
+    assert "+447700900999" in reply and "999" in reply
     assert measure(reply).segments == 1
     assert "patient.help" in await audit_actions(week.db)
 

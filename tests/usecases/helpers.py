@@ -40,7 +40,7 @@ async def published_week(db, now: datetime, *, organiser_telegram: int = 900001)
         db, None, telegram_id=organiser_telegram, phone=None, name="Olive", actor=CLI, now=now
     )
     await set_setting(
-        db, None, "practice_contact", "01632 960999", actor=CLI, now=now, allow_fictional=True
+        db, None, "practice_contact", "07700 900999", actor=CLI, now=now, allow_fictional=True
     )
     await rotas.build_rota(db, None, WEEK, actor=CLI, now=now, time_limit_s=5)
     await rotas.publish_rota(db, None, WEEK, actor=CLI, now=now)

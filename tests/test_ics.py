@@ -1,0 +1,133 @@
+"""Volunteers' calendar files at a practice's size, read by two independent RFC 5545 parsers."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+from ical.calendar_stream import IcsCalendarStream
+from icalendar import Calendar
+
+from rota.exports.rota_files import calendar_uids, volunteer_ics
+from rota.services import rotas
+from rota.services.audit import CLI
+from rota.services.groups import create_group, set_setting
+from rota.services.importing import import_patients, import_volunteers
+from rota.services.sessions import add_session
+
+STAMP = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def practice_files(patients: int = 300, volunteers: int = 40) -> tuple[bytes, bytes]:
+    """A practice-sized list: Sunday windows too, so clock-change Sundays have calls."""
+    rng = random.Random(12)
+    rows = ["ref,name,phone,risk,call_windows"]
+    for i in range(patients):
+        day = rng.choice(DAYS)
+        phone = f"01632 960{i:03d}" if i < 150 else f"07700 900{i:03d}"
+        risk = rng.choice(["high", "medium", "medium", "low"])
+        rows.append(f"RP{2000 + i},Person {i} Testcase,{phone},{risk},{day} 09:00-17:00")
+    people = ["name,phone,availability,max_calls"]
+    for i in range(volunteers):
+        first, second = DAYS[i % 7], DAYS[(i + 3) % 7]
+        windows = f"{first} 09:00-13:00; {second} 13:00-17:00"
+        people.append(f"Helper {i},07700 900{500 + i:03d},{windows},8")
+    return "\n".join(rows).encode(), "\n".join(people).encode()
+
+
+async def practice(db, now) -> int:
+    group = await create_group(db, "Riverside PPG", timezone="Europe/London", actor=CLI, now=now)
+    patients, volunteers = practice_files()
+    for use_case, data in ((import_volunteers, volunteers), (import_patients, patients)):
+        result = await use_case(
+            db, group_id=group.id, data=data, actor=CLI, now=now, allow_fictional=True
+        )
+        assert result.ok, result.problems[:3]
+    await add_session(
+        db, None, "Sun 10:30-11:30", capacity=6, title="Coffee", link=None, actor=CLI, now=now
+    )
+    return group.id
+
+
+def calendars(view) -> dict[str, bytes]:
+    holders = {c["volunteer"] for c in view["calls"] if c["volunteer"]}
+    return {phone: volunteer_ics(view, phone, stamp=STAMP) for phone in sorted(holders)}
+
+
+@pytest.mark.parametrize(
+    "week",
+    ["2026-W13", "2026-W27", "2026-W43", "2026-W49"],  # spring change, summer, autumn, winter
+)
+async def test_every_calendar_of_a_week_is_valid_to_two_strict_parsers_and_right_in_utc(
+    sqlite_db, now, week
+):
+    await practice(sqlite_db, now)
+    view = (await rotas.build_rota(sqlite_db, None, week, actor=CLI, now=now, time_limit_s=5)).view
+    files = calendars(view)
+    assert len(files) >= 30
+    expected = {
+        (c["volunteer"], f"Ringround call {c['code']}"): datetime.fromisoformat(c["starts_at"])
+        for c in view["calls"]
+        if c["volunteer"]
+    }
+    seen = 0
+    for phone, data in files.items():
+        text = data.decode()
+        assert "TZID" not in text and "VTIMEZONE" not in text
+        for secret in ("Testcase", "Person ", "+441632", "01632", "+447700900"):
+            assert secret not in text
+        strict = IcsCalendarStream.calendar_from_ics(text)  # raises on anything invalid
+        for event in strict.events:
+            assert event.dtstart.tzinfo is not None and event.dtstart.utcoffset().seconds == 0
+            assert event.sequence is not None and event.dtstamp and event.uid
+            if event.summary.startswith("Ringround call"):
+                assert event.dtstart == expected[(phone, event.summary)]
+                seen += 1
+        for event in Calendar.from_ical(data).walk("VEVENT"):
+            start = event.decoded("dtstart")
+            assert start.tzinfo is not None and start.utcoffset().total_seconds() == 0
+            assert event.decoded("dtstamp") == STAMP
+    assert seen == len(expected)
+
+
+async def test_uids_survive_a_rebuild_and_a_rename_and_sequence_grows(db, now):
+    await practice(db, now)
+    week = "2026-W27"
+    first = (await rotas.build_rota(db, None, week, actor=CLI, now=now, time_limit_s=5)).view
+    await set_setting(db, None, "name", "Riverside and Bridge PPG", actor=CLI, now=now)
+    second = (await rotas.build_rota(db, None, week, actor=CLI, now=now, time_limit_s=5)).view
+    before = set(calendar_uids(first).calls)
+    after = set(calendar_uids(second).calls)
+    assert len(before) == len(first["calls"])  # one UID per call
+    assert before == after  # the same calls, the same UIDs, whatever the group is called
+
+    def sequences(view) -> dict[str, int]:
+        found = {}
+        for data in calendars(view).values():
+            for event in Calendar.from_ical(data).walk("VEVENT"):
+                found[str(event["uid"])] = int(event["sequence"])
+        return found
+
+    old, new = sequences(first), sequences(second)
+    assert old.keys() & new.keys()
+    assert all(new[uid] > old[uid] for uid in old.keys() & new.keys())
+
+    # A calendar app keeps one event per UID, the higher SEQUENCE winning: importing both
+    # files of a volunteer whose calls did not change leaves one event per call, updated.
+    same = next(
+        phone
+        for phone in calendars(second)
+        if sorted(c["starts_at"] for c in first["calls"] if c["volunteer"] == phone)
+        == sorted(c["starts_at"] for c in second["calls"] if c["volunteer"] == phone)
+    )
+    store: dict[str, int] = {}
+    for view in (first, second):
+        for event in Calendar.from_ical(volunteer_ics(view, same, stamp=STAMP)).walk("VEVENT"):
+            uid, sequence = str(event["uid"]), int(event["sequence"])
+            assert store.get(uid, -1) < sequence
+            store[uid] = sequence
+    held = [c for c in second["calls"] if c["volunteer"] == same]
+    hosted = [z for z in second["zoom_sessions"] if z["host"] == same]
+    assert len(store) == len(held) + len(hosted)
