@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -260,6 +261,17 @@ async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
         return str(status)
 
     summary = dict(rota.summary)
+    # Load per volunteer from the calls as they stand (claims and swaps move them), keyed by
+    # phone like every other output; the stored plan keeps internal ids only.
+    summary["load"] = dict(
+        sorted(
+            Counter(
+                phones[c.volunteer_id]
+                for c in calls
+                if c.volunteer_id in phones and c.status != CallStatus.CANCELLED
+            ).items()
+        )
+    )
     return {
         "group": group.name,
         "week": rota.week,
