@@ -108,7 +108,7 @@ def now() -> datetime:
     return composition.now()
 
 
-def parse_date(text: str) -> date:
+def parse_date(text: str, expected: str = "a date like 2026-12-31 or 31/12/2026") -> date:
     """Every date option: ISO `2026-12-31` or the British `31/12/2026` (and `31 Dec`).
 
     The volunteers' PAUSE command reads dates the same way; one parser serves both.
@@ -118,16 +118,17 @@ def parse_date(text: str) -> date:
     try:
         return parse_day(text, now().date())
     except ValueError:
-        fail(f"'{text}' is not a date like 2026-12-31 or 31/12/2026")
+        fail(f"'{text}' is not {expected}")
 
 
 def parse_week_option(text: str | None) -> str | None:
     """`--week`: an ISO week (2026-W49) or any date in it (2026-12-03, 03/12/2026)."""
     if text is None or "w" in text.lower():
-        return text
+        return text  # the use-case checks the week and says what is wrong
     from rota.windows import week_label
 
-    year, week, _ = parse_date(text).isocalendar()
+    day = parse_date(text, "an ISO week like 2026-W49 or a date like 03/12/2026")
+    year, week, _ = day.isocalendar()
     return week_label(year, week)
 
 

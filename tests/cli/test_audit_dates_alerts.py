@@ -38,6 +38,8 @@ def test_every_date_option_takes_british_and_iso_dates(cli):
     assert json.loads(cli("rota", "show", "--week", "2026-12-05", "--json").stdout)["week"] == (
         "2026-W49"
     )
+    wrong = cli("rota", "show", "--week", "soon", ok=False)
+    assert "'soon' is not an ISO week like 2026-W49 or a date like 03/12/2026" in wrong.stderr
 
 
 def _published_with_a_concern_and_a_reply(cli) -> tuple[str, str]:
