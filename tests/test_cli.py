@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from tests.conftest import SAMPLE
+from tests.conftest import NOW, SAMPLE
 
 
 @pytest.fixture
@@ -19,6 +19,9 @@ def ringround(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RINGROUND_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("RINGROUND_ALLOW_FICTIONAL_NUMBERS", "true")
+    monkeypatch.setenv("RINGROUND_AS", "olive")
+    # The week before 2026-W49, whatever day the tests run: publishing it asks nothing.
+    monkeypatch.setattr("bot.composition.now", lambda: NOW)
     runner = CliRunner()
 
     def invoke(*args: str, ok: bool = True):
@@ -144,9 +147,10 @@ def test_erasure_audit_alerts_purge_and_invites_from_the_command_line(ringround)
     ringround("import", "patients", str(SAMPLE / "patients.csv"))
     link = ringround("volunteers", "invite", "07700 900010").stdout.strip()
     assert link.startswith("https://t.me/RingroundBot?start=inv_")
-    assert "erased patient RP1001" in ringround("erase", "patient", "RP1001").stdout
+    assert "erased patient RP1001" in ringround("erase", "patient", "RP1001", "--yes").stdout
     assert (
-        "no patient with ref 'RP1001'" in ringround("erase", "patient", "RP1001", ok=False).stderr
+        "no patient with ref 'RP1001'"
+        in ringround("erase", "patient", "RP1001", "--yes", ok=False).stderr
     )
     events = json.loads(ringround("audit", "--json").stdout)
     assert {"patient.erase", "volunteer.invite", "import.patients"} <= {e["action"] for e in events}
@@ -170,4 +174,4 @@ def test_an_organiser_pauses_resumes_and_approves_volunteers_from_the_command_li
     )
     events = json.loads(ringround("audit", "--json").stdout)
     assert {"volunteer.pause", "volunteer.resume"} <= {e["action"] for e in events}
-    assert {e["actor"] for e in events if e["action"] == "volunteer.pause"} == {"cli"}
+    assert {e["actor"] for e in events if e["action"] == "volunteer.pause"} == {"cli:olive"}

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot import composition
-from bot.cli.common import GroupOption, JsonFlag, print_json, run
-from config import Settings
-from rota.services import groups as group_service
-from rota.services.audit import CLI
-from rota.storage import repository
-from rota.storage.db import Database
-from rota.storage.migrate import current_revision, head_revision, upgrade
+from bot.cli.common import GroupOption, JsonFlag, actor, now, print_json, run
+
+if TYPE_CHECKING:
+    from config import Settings
+    from rota.storage.db import Database
 
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
 group_app = typer.Typer(help="Groups (PPGs); the first group is the default.", no_args_is_help=True)
@@ -23,6 +20,7 @@ organiser_app = typer.Typer(help="Organisers of a group.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the database or bring it up to the latest schema (Alembic)."""
+    from rota.storage.migrate import current_revision, head_revision, upgrade
 
     async def work(_config: Settings, db: Database) -> str | None:
         await upgrade(db)
@@ -38,10 +36,11 @@ def group_create(
     timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "Europe/London",
 ) -> None:
     """Create a group."""
+    from rota.services import groups as group_service
 
     async def work(_config: Settings, db: Database) -> str:
         group = await group_service.create_group(
-            db, name, timezone=timezone, actor=CLI, now=composition.now()
+            db, name, timezone=timezone, actor=actor(), now=now()
         )
         return f"created group '{group.name}' (join code {group.code})"
 
@@ -51,6 +50,8 @@ def group_create(
 @group_app.command("list")
 def group_list(as_json: JsonFlag = False) -> None:
     """List groups with their settings."""
+    from rota.services import groups as group_service
+    from rota.storage import repository
 
     async def work(_config: Settings, db: Database) -> list[dict[str, str]]:
         async with db.transaction() as session:
@@ -71,11 +72,17 @@ def group_list(as_json: JsonFlag = False) -> None:
 
 @group_app.command("set")
 def group_set(
-    setting: Annotated[str, typer.Argument(help=f"One of: {', '.join(group_service.SETTINGS)}.")],
+    setting: Annotated[
+        str,
+        typer.Argument(
+            help="e.g. call_minutes, quiet_hours, practice_contact, sms_number, timezone, name."
+        ),
+    ],
     value: Annotated[str, typer.Argument(help="e.g. 20, 09:00-20:00, +441632960001")],
     group: GroupOption = None,
 ) -> None:
     """Change a group setting, e.g. `call_minutes 20` or `quiet_hours 09:00-20:00`."""
+    from rota.services import groups as group_service
 
     async def work(config: Settings, db: Database) -> str:
         changed = await group_service.set_setting(
@@ -83,8 +90,8 @@ def group_set(
             group,
             setting,
             value,
-            actor=CLI,
-            now=composition.now(),
+            actor=actor(),
+            now=now(),
             allow_fictional=config.allow_fictional_numbers,
         )
         shown = group_service.describe_settings(changed).get(setting, value)
@@ -103,6 +110,7 @@ def organiser_add(
     group: GroupOption = None,
 ) -> None:
     """Make someone an organiser of the group."""
+    from rota.services import groups as group_service
 
     async def work(config: Settings, db: Database) -> str:
         await group_service.add_organiser(
@@ -111,8 +119,8 @@ def organiser_add(
             telegram_id=telegram_id,
             phone=phone,
             name=name,
-            actor=CLI,
-            now=composition.now(),
+            actor=actor(),
+            now=now(),
             allow_fictional=config.allow_fictional_numbers,
         )
         return "organiser added"

@@ -1,19 +1,25 @@
-"""Shared pieces of the command line: running use-cases, printing errors, options."""
+"""Shared pieces of the command line: running use-cases, printing errors, options, dates.
+
+Nothing heavy is imported at module level here or in any `bot/cli` module: `ringround
+--help` must not pay for the database, the planner, matplotlib or the web stack. Commands
+import what they use inside their own function.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, NoReturn, TypeVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot import composition
-from config import Settings
-from rota.storage.db import Database
+if TYPE_CHECKING:
+    from config import Settings
+    from rota.services.audit import Actor
+    from rota.storage.db import Database
 
 T = TypeVar("T")
 
@@ -22,9 +28,34 @@ GroupOption = Annotated[
     typer.Option("--group", help="Group name, where the database holds more than one."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+YesFlag = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
+]
 
 # Errors from use-cases whose message is written for a person.
 USER_ERRORS: tuple[type[Exception], ...] = (ValueError, LookupError, PermissionError)
+
+# Who is running the command, for the audit log: set once by the `--as` option.
+_account: str | None = None
+
+
+def set_account(name: str | None) -> None:
+    global _account
+    _account = name
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (e.g. a container with a bare uid)
+        return "unknown"
+
+
+def actor() -> Actor:
+    """The command line's actor: the operating-system user, or the name given with `--as`."""
+    from rota.services.audit import Actor
+
+    return Actor.at_command_line(_account or _os_user())
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -32,8 +63,26 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def confirm(question: str, *, yes: bool) -> None:
+    """Ask before doing something hard to undo; refuse plainly when nobody can answer."""
+    if yes:
+        return
+    try:
+        agreed = typer.confirm(question, default=False, err=True)
+    except typer.Abort:  # no input to read (a script, cron, `< /dev/null`) or Ctrl-C
+        fail(f"{question} No answer, so nothing was changed: add --yes to go ahead.")
+    if not agreed:
+        fail("nothing was changed")
+
+
 def run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
     """Build settings and database, run one async piece of work, report errors plainly."""
+    import asyncio
+
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from bot import composition
+
     config = composition.settings()
     db = composition.database(config)
 
@@ -51,6 +100,36 @@ def run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
         if "no such table" in str(error) or "does not exist" in str(error):
             fail("the database is not set up yet: run `ringround db upgrade` first")
         fail(f"database problem: {error.orig.__class__.__name__}")
+
+
+def now() -> datetime:
+    from bot import composition
+
+    return composition.now()
+
+
+def parse_date(text: str, expected: str = "a date like 2026-12-31 or 31/12/2026") -> date:
+    """Every date option: ISO `2026-12-31` or the British `31/12/2026` (and `31 Dec`).
+
+    The volunteers' PAUSE command reads dates the same way; one parser serves both.
+    """
+    from bot.commands import parse_day
+
+    try:
+        return parse_day(text, now().date())
+    except ValueError:
+        fail(f"'{text}' is not {expected}")
+
+
+def parse_week_option(text: str | None) -> str | None:
+    """`--week`: an ISO week (2026-W49) or any date in it (2026-12-03, 03/12/2026)."""
+    if text is None or "w" in text.lower():
+        return text  # the use-case checks the week and says what is wrong
+    from rota.windows import week_label
+
+    day = parse_date(text, "an ISO week like 2026-W49 or a date like 03/12/2026")
+    year, week, _ = day.isocalendar()
+    return week_label(year, week)
 
 
 def print_json(value: Any) -> None:

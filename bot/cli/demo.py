@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +21,8 @@ def demo(
     Telegram and a stand-in SMS provider. Nothing is sent anywhere.
     """
     # Imported here: PTB and the planner are heavy, and other commands should start quickly.
+    import asyncio
+
     from bot.demo import run_demo
 
     result = asyncio.run(run_demo(sys.stdout, chart=chart))

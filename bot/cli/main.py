@@ -1,10 +1,19 @@
-"""Entry point of the `ringround` command."""
+"""Entry point of the `ringround` command.
+
+Every sub-app is a light module: heavy libraries (the planner, matplotlib, PTB, Twilio,
+the web stack, even SQLAlchemy) are imported inside the commands that use them, so
+`ringround --help` and quick commands start in a fraction of a second
+(`benchmarks/cli_startup.py`; `tests/cli/test_startup.py` keeps it so).
+"""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
 from bot.cli import admin, demo, people, privacy, report, rota, service
+from bot.cli.common import set_account
 
 app = typer.Typer(
     name="ringround",
@@ -13,6 +22,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def root(
+    account: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Your name for the audit log (default: your operating-system user name).",
+            envvar="RINGROUND_AS",
+        ),
+    ] = None,
+) -> None:
+    """Ringround: weekly befriending calls for Patient Participation Groups."""
+    set_account(account)
+
+
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.group_app, name="group")
 app.add_typer(admin.organiser_app, name="organiser")
@@ -25,7 +51,7 @@ app.command("report")(report.report)
 app.add_typer(privacy.erase_app, name="erase")
 app.command("purge")(privacy.purge)
 app.command("audit")(privacy.audit)
-app.command("alerts")(privacy.alerts)
+app.add_typer(privacy.alerts_app, name="alerts")
 people.volunteers_app.command("invite")(privacy.invite)
 people.volunteers_app.command("approve")(privacy.approve)
 people.volunteers_app.command("pause")(privacy.pause)

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import Progress
 
-from bot import composition
-from bot.cli.common import GroupOption, JsonFlag, fail, print_json, run
-from config import Settings
-from rota.imports.csvfile import MAX_BYTES, write_csv
-from rota.services import people
-from rota.services.audit import CLI
-from rota.services.importing import ImportResult, import_patients, import_volunteers
-from rota.storage.db import Database
+from bot.cli.common import GroupOption, JsonFlag, actor, fail, now, print_json, run
+
+if TYPE_CHECKING:
+    from config import Settings
+    from rota.services.importing import ImportResult
+    from rota.storage.db import Database
 
 import_app = typer.Typer(
     help="Import the at-risk list or volunteers from CSV.", no_args_is_help=True
@@ -29,6 +26,8 @@ CsvFlag = Annotated[bool, typer.Option("--csv", help="CSV output (safe to open i
 
 
 def _read(path: Path) -> bytes:
+    from rota.imports.csvfile import MAX_BYTES
+
     try:
         if path.stat().st_size > MAX_BYTES:
             fail(f"{path} is larger than {MAX_BYTES // 1024 // 1024} MiB; split it")
@@ -64,6 +63,11 @@ def _report(result: ImportResult, dry_run: bool) -> None:
 
 
 def _import(kind: str, path: Path, dry_run: bool, group: str | None) -> None:
+    from rich.progress import Progress
+
+    from rota.services import people
+    from rota.services.importing import import_patients, import_volunteers
+
     data = _read(path)
     use_case = import_patients if kind == "patients" else import_volunteers
 
@@ -75,8 +79,8 @@ def _import(kind: str, path: Path, dry_run: bool, group: str | None) -> None:
                 db,
                 group_id=group_id,
                 data=data,
-                actor=CLI,
-                now=composition.now(),
+                actor=actor(),
+                now=now(),
                 dry_run=dry_run,
                 allow_fictional=config.allow_fictional_numbers,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
@@ -102,9 +106,11 @@ def import_volunteers_command(
 
 
 def _listing(kind: str, group: str | None) -> list[dict[str, Any]]:
+    from rota.services import people
+
     async def work(_config: Settings, db: Database) -> list[dict[str, Any]]:
         lister = people.list_patients if kind == "patients" else people.list_volunteers
-        return await lister(db, group, actor=CLI, now=composition.now())
+        return await lister(db, group, actor=actor(), now=now())
 
     return run(work)
 
@@ -115,6 +121,8 @@ def _print_table(rows: list[dict[str, Any]], as_csv: bool) -> None:
         return
     header = list(rows[0])
     if as_csv:
+        from rota.imports.csvfile import write_csv
+
         typer.echo(write_csv(header, [[_cell(r[k]) for k in header] for r in rows]), nl=False)
         return
     for row in rows:

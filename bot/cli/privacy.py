@@ -2,34 +2,52 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot import composition
-from bot.cli.common import GroupOption, JsonFlag, fail, print_json, run
-from config import Settings
-from rota.phones import parse_phone
-from rota.services import availability, oversight, people, privacy, signup
-from rota.services.audit import CLI
-from rota.services.people import group_id
-from rota.storage.db import Database
+from bot.cli.common import (
+    GroupOption,
+    JsonFlag,
+    YesFlag,
+    actor,
+    confirm,
+    now,
+    parse_date,
+    print_json,
+    run,
+)
+
+if TYPE_CHECKING:
+    from config import Settings
+    from rota.storage.db import Database
 
 erase_app = typer.Typer(
     help="Erase a person's data everywhere (right to erasure).", no_args_is_help=True
 )
+alerts_app = typer.Typer(help="Escalations nobody has acknowledged yet; acknowledge one.")
+
+
+def _e164(phone: str, config: Settings) -> str:
+    from rota.phones import parse_phone
+
+    return parse_phone(phone, allow_fictional=config.allow_fictional_numbers).e164
 
 
 @erase_app.command("patient")
 def erase_patient(
     ref: Annotated[str, typer.Argument(help="The practice's reference.")],
     group: GroupOption = None,
+    yes: YesFlag = False,
 ) -> None:
     """Erase a patient: name, number, notes and messages; counts are kept."""
+    from rota.services import privacy
+
+    confirm(f"Erase patient {ref} everywhere? This cannot be undone.", yes=yes)
 
     async def work(_config: Settings, db: Database) -> int:
-        return await privacy.erase_patient(db, group, ref, actor=CLI, now=composition.now())
+        return await privacy.erase_patient(db, group, ref, actor=actor(), now=now())
 
     calls = run(work)
     typer.echo(f"erased patient {ref}; {calls} past call(s) kept as counts only")
@@ -39,12 +57,16 @@ def erase_patient(
 def erase_volunteer(
     phone: Annotated[str, typer.Argument(help="Their phone number.")],
     group: GroupOption = None,
+    yes: YesFlag = False,
 ) -> None:
     """Erase a volunteer; their future calls go back to the group as open calls."""
+    from rota.services import privacy
+
+    confirm(f"Erase the volunteer with phone {phone} everywhere? This cannot be undone.", yes=yes)
 
     async def work(config: Settings, db: Database) -> int:
-        e164 = parse_phone(phone, allow_fictional=config.allow_fictional_numbers).e164
-        return await privacy.erase_volunteer(db, group, e164, actor=CLI, now=composition.now())
+        e164 = _e164(phone, config)
+        return await privacy.erase_volunteer(db, group, e164, actor=actor(), now=now())
 
     released = run(work)
     typer.echo(f"erased volunteer; {released} future call(s) are open again")
@@ -52,9 +74,10 @@ def erase_volunteer(
 
 def purge() -> None:
     """Blank personal data past its retention period (the nightly job does this too)."""
+    from rota.services import privacy
 
     async def work(_config: Settings, db: Database) -> dict[str, int]:
-        return await privacy.purge(db, composition.now())
+        return await privacy.purge(db, now())
 
     counts = run(work)
     typer.echo(", ".join(f"{k}: {v} purged" for k, v in counts.items()))
@@ -67,10 +90,11 @@ def audit(
     group: GroupOption = None,
 ) -> None:
     """Who read or changed what, when and through which channel."""
+    from rota.services import oversight
 
     async def work(_config: Settings, db: Database) -> list[dict[str, Any]]:
         return await oversight.audit_trail(
-            db, group, action=action, limit=limit, actor=CLI, now=composition.now()
+            db, group, action=action, limit=limit, actor=actor(), now=now()
         )
 
     rows = run(work)
@@ -84,22 +108,48 @@ def audit(
         )
 
 
-def alerts(as_json: JsonFlag = False, group: GroupOption = None) -> None:
-    """Escalations nobody has acknowledged yet."""
+@alerts_app.callback(invoke_without_command=True)
+def alerts(ctx: typer.Context, as_json: JsonFlag = False, group: GroupOption = None) -> None:
+    """Escalations nobody has acknowledged yet, each with what organisers were told.
+
+    `ringround alerts ack ID` acknowledges one (recorded under your name).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from rota.services import oversight
 
     async def work(_config: Settings, db: Database) -> list[dict[str, Any]]:
-        return await oversight.open_alerts(db, group, actor=CLI, now=composition.now())
+        return await oversight.open_alerts(db, group, actor=actor(), now=now())
 
     rows = run(work)
     if as_json:
         print_json(rows)
-    elif not rows:
+        return
+    if not rows:
         typer.echo("no open alerts")
-    for row in rows if not as_json else []:
+    for row in rows:
+        repeated = f", repeated {row['repeats']}x" if row["repeats"] else ""
         typer.echo(
-            f"#{row['id']} {row['kind']} {row['patient_ref'] or ''} call {row['call'] or '-'} "
-            f"raised {row['raised_at'][:16]} (repeated {row['repeats']}x)"
+            f"#{row['id']} {row['kind'].replace('_', ' ')} {row['patient_ref'] or ''} "
+            f"call {row['call'] or '-'}, raised {row['raised_at'][:16]}{repeated}"
         )
+        typer.echo(f"    {row['text'] or '(the text is no longer kept)'}")
+    if rows:
+        typer.echo("acknowledge one with: ringround alerts ack ID")
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: Annotated[int, typer.Argument(help="The alert's number, as `alerts` shows it.")],
+    group: GroupOption = None,
+) -> None:
+    """Acknowledge an alert: it stops repeating, and the audit log says who saw it."""
+    from rota.services import oversight
+
+    async def work(_config: Settings, db: Database) -> str:
+        return await oversight.acknowledge_alert(db, group, alert_id, actor=actor(), now=now())
+
+    typer.echo(run(work))
 
 
 def invite(
@@ -108,20 +158,27 @@ def invite(
     group: GroupOption = None,
 ) -> None:
     """Print a volunteer's personal one-time Telegram link."""
+    from rota.services import signup
+    from rota.services.people import group_id
 
     async def work(config: Settings, db: Database) -> str:
-        e164 = parse_phone(phone, allow_fictional=config.allow_fictional_numbers).e164
+        e164 = _e164(phone, config)
         gid = await group_id(db, group)
-        return await signup.create_invite(db, gid, e164, actor=CLI, now=composition.now())
+        return await signup.create_invite(db, gid, e164, actor=actor(), now=now())
 
     payload = run(work)
     typer.echo(f"https://t.me/{bot_username.lstrip('@')}?start={payload}")
 
 
-def _volunteer_action(phone: str, group: str | None, act: Any) -> Any:
+Act = Callable[["Database", int, int], Awaitable[Any]]
+
+
+def _volunteer_action(phone: str, group: str | None, act: Act) -> Any:
+    from rota.services import people
+
     async def work(config: Settings, db: Database) -> Any:
-        e164 = parse_phone(phone, allow_fictional=config.allow_fictional_numbers).e164
-        gid = await group_id(db, group)
+        e164 = _e164(phone, config)
+        gid = await people.group_id(db, group)
         found = await people.volunteer_id_by_phone(db, gid, e164)
         if found is None:
             raise LookupError(f"no volunteer with phone {e164} in this group")
@@ -135,11 +192,13 @@ PhoneArg = Annotated[str, typer.Argument(help="The volunteer's phone.")]
 
 def approve(phone: PhoneArg, group: GroupOption = None) -> None:
     """Approve a volunteer waiting for approval (they are told)."""
+    from rota.services import signup
+
     _volunteer_action(
         phone,
         group,
         lambda db, vid, gid: signup.decide(
-            db, vid, approve=True, group_id=gid, actor=CLI, now=composition.now()
+            db, vid, approve=True, group_id=gid, actor=actor(), now=now()
         ),
     )
     typer.echo("approved")
@@ -147,19 +206,20 @@ def approve(phone: PhoneArg, group: GroupOption = None) -> None:
 
 def pause(
     phone: PhoneArg,
-    until: Annotated[str, typer.Option(help="Last day of the pause, e.g. 2026-12-31.")],
+    until: Annotated[
+        str, typer.Option(help="Last day of the pause, e.g. 2026-12-31 or 31/12/2026.")
+    ],
     group: GroupOption = None,
 ) -> None:
     """Pause a volunteer; their calls in that time go back to the group as open calls."""
-    try:
-        last_day = date.fromisoformat(until)
-    except ValueError:
-        fail(f"'{until}' is not a date like 2026-12-31")
+    from rota.services import availability
+
+    last_day = parse_date(until)
     released = _volunteer_action(
         phone,
         group,
         lambda db, vid, _gid: availability.pause(
-            db, vid, until=last_day, channel="cli", now=composition.now(), by=CLI
+            db, vid, until=last_day, channel="cli", now=now(), by=actor()
         ),
     )
     typer.echo(f"paused until {last_day:%a %d %b %Y}; {released} call(s) are open again")
@@ -167,11 +227,11 @@ def pause(
 
 def resume(phone: PhoneArg, group: GroupOption = None) -> None:
     """Put a paused volunteer back on the rota."""
+    from rota.services import availability
+
     _volunteer_action(
         phone,
         group,
-        lambda db, vid, _gid: availability.resume(
-            db, vid, channel="cli", now=composition.now(), by=CLI
-        ),
+        lambda db, vid, _gid: availability.resume(db, vid, channel="cli", now=now(), by=actor()),
     )
     typer.echo("back on the rota")

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot import composition
-from bot.cli.common import GroupOption, JsonFlag, print_json, run
+from bot.cli.common import GroupOption, JsonFlag, actor, now, parse_week_option, print_json, run
 from bot.cli.rota import WeekOption
-from config import Settings
-from rota.exports.report_files import report_chart, report_csv, report_text
-from rota.services.audit import CLI
-from rota.services.report import weekly_report
-from rota.storage.db import Database
+
+if TYPE_CHECKING:
+    from config import Settings
+    from rota.storage.db import Database
 
 
 def report(
@@ -25,9 +23,13 @@ def report(
     group: GroupOption = None,
 ) -> None:
     """Weekly coverage report: due, reached, not reached and why, concerns, volunteers."""
+    from rota.exports.report_files import report_chart, report_csv, report_text
+    from rota.services.report import weekly_report
+
+    label = parse_week_option(week)
 
     async def work(_config: Settings, db: Database) -> dict[str, Any]:
-        return await weekly_report(db, group, week, actor=CLI, now=composition.now())
+        return await weekly_report(db, group, label, actor=actor(), now=now())
 
     found = run(work)
     if png is not None:

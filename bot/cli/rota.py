@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot import composition
-from bot.cli.common import GroupOption, JsonFlag, fail, print_json, run
-from config import Settings
-from rota.exports.rota_files import rota_csv, rota_html, volunteer_ics
-from rota.phones import parse_phone
-from rota.services import people, rotas, sessions
-from rota.services.audit import CLI
-from rota.storage.db import Database
+from bot.cli.common import (
+    GroupOption,
+    JsonFlag,
+    YesFlag,
+    actor,
+    confirm,
+    fail,
+    now,
+    parse_week_option,
+    print_json,
+    run,
+)
+
+if TYPE_CHECKING:
+    from config import Settings
+    from rota.services.rotas import ReplanResult
+    from rota.storage.db import Database
 
 rota_app = typer.Typer(
     help="Build, review, publish and export the weekly rota.", no_args_is_help=True
@@ -22,31 +31,22 @@ rota_app = typer.Typer(
 sessions_app = typer.Typer(help="Zoom group session templates.", no_args_is_help=True)
 
 WeekOption = Annotated[
-    str | None, typer.Option("--week", help="ISO week like 2026-W49 (default: next week).")
+    str | None,
+    typer.Option(
+        "--week",
+        help="ISO week like 2026-W49, or a day in it (2026-12-03 or 03/12/2026). "
+        "Default: next week.",
+    ),
 ]
 TimeLimit = Annotated[float, typer.Option(help="Seconds the planner may take.")]
 
 
-def _print_summary(view: dict[str, Any]) -> None:
-    s = view["summary"]
-    typer.echo(f"{view['group']} {view['week']} ({view['status']})")
-    typer.echo(
-        f"  calls due {s.get('calls_due', len(view['calls']))}: {s.get('assigned', 0)} assigned, "
-        f"{s.get('open', 0)} open · planner {s.get('status', '?')}"
-        + (f" (gap {s['gap']:.2%})" if s.get("gap") else "")
-    )
-    for risk, (due, covered) in s.get("coverage_by_risk", {}).items():
-        typer.echo(f"  {risk:>6} risk: {covered}/{due} calls covered")
-    if s.get("continuity_rate") is not None:
-        typer.echo(f"  same volunteer as last week: {s['continuity_rate']:.0%}")
-    for zoom in view["zoom_sessions"]:
-        host = zoom["host"] or "NO HOST"
-        typer.echo(
-            f"  zoom {zoom['title']} {zoom['starts_at'][:16]}: host {host}, "
-            f"{len(zoom['patient_refs'])} invited"
-        )
-    for item in view["uncovered"]:
-        typer.echo(f"  not covered: {item['patient_ref']}: {item['reason']}")
+async def _with_volunteers(
+    db: Database, group: str | None, view: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from rota.services import people
+
+    return view, await people.list_volunteers(db, group, actor=actor(), now=now())
 
 
 @rota_app.command("build")
@@ -56,35 +56,72 @@ def rota_build(
     group: GroupOption = None,
     time_limit: TimeLimit = 20.0,
 ) -> None:
-    """Build (or rebuild) the week's draft rota."""
+    """Build (or rebuild) the week's draft rota and print its review summary."""
+    from bot.cli.summary import summary_lines
+    from rota.services import rotas
 
-    async def work(_config: Settings, db: Database) -> dict[str, Any]:
+    label = parse_week_option(week)
+
+    async def work(_config: Settings, db: Database) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         result = await rotas.build_rota(
-            db, group, week, actor=CLI, now=composition.now(), time_limit_s=time_limit
+            db, group, label, actor=actor(), now=now(), time_limit_s=time_limit
         )
-        return result.view
+        return await _with_volunteers(db, group, result.view)
 
-    view = run(work)
-    print_json(view) if as_json else _print_summary(view)
+    view, volunteers = run(work)
+    if as_json:
+        print_json(view)
+        return
+    typer.echo("\n".join(summary_lines(view, volunteers)))
 
 
 @rota_app.command("publish")
-def rota_publish(week: WeekOption = None, group: GroupOption = None) -> None:
-    """Publish the draft: volunteers are told their calls, open calls go up for claiming."""
+def rota_publish(week: WeekOption = None, group: GroupOption = None, yes: YesFlag = False) -> None:
+    """Publish the draft: volunteers are told their calls, open calls go up for claiming.
 
-    async def work(_config: Settings, db: Database) -> dict[str, Any]:
-        return await rotas.publish_rota(db, group, week, actor=CLI, now=composition.now())
+    A week that is over or under way is published only after you confirm (or with --yes).
+    """
+    from bot.cli.summary import already_started, publish_lines
+    from rota.services import rotas
 
-    view = run(work)
-    typer.echo(f"published {view['week']}: {len(view['calls'])} calls")
+    label = parse_week_option(week)
+
+    async def look(_config: Settings, db: Database) -> dict[str, Any]:
+        return await rotas.show_rota(db, group, label, actor=actor(), now=now())
+
+    draft = run(look)
+    if draft["status"] == "draft" and (label is None or draft["week"] == label):
+        begun, total = already_started(draft, now())
+        if total and begun == total:
+            confirm(
+                f"{draft['week']} is over: all {total} calls are in the past. Publish it anyway?",
+                yes=yes,
+            )
+        elif begun:
+            confirm(
+                f"{draft['week']} is under way: {begun} of {total} calls are already in the past "
+                "and their volunteers would be told too late. Publish it anyway?",
+                yes=yes,
+            )
+        label = draft["week"]
+
+    async def work(_config: Settings, db: Database) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        published = await rotas.publish_rota(db, group, label, actor=actor(), now=now())
+        return await _with_volunteers(db, group, published)
+
+    view, volunteers = run(work)
+    typer.echo("\n".join(publish_lines(view, volunteers)))
 
 
 @rota_app.command("replan")
 def rota_replan(week: WeekOption = None, group: GroupOption = None) -> None:
     """Re-plan a published week after a volunteer paused or left; held calls never move."""
+    from rota.services import rotas
 
-    async def work(_config: Settings, db: Database) -> rotas.ReplanResult:
-        return await rotas.replan_rota(db, group, week, actor=CLI, now=composition.now())
+    label = parse_week_option(week)
+
+    async def work(_config: Settings, db: Database) -> ReplanResult:
+        return await rotas.replan_rota(db, group, label, actor=actor(), now=now())
 
     result = run(work)
     typer.echo(
@@ -107,19 +144,25 @@ def rota_show(
     group: GroupOption = None,
 ) -> None:
     """Show or export a week's rota."""
+    from bot.cli.summary import summary_lines
+    from rota.exports.rota_files import rota_csv, rota_html, volunteer_ics
+    from rota.phones import parse_phone
+    from rota.services import rotas
+
+    label = parse_week_option(week)
 
     async def work(
         config: Settings, db: Database
-    ) -> tuple[dict[str, Any], dict[str, str], str | None]:
-        now = composition.now()
-        view = await rotas.show_rota(db, group, week, actor=CLI, now=now)
-        volunteers = await people.list_volunteers(db, group, actor=CLI, now=now)
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], str | None]:
+        view = await rotas.show_rota(db, group, label, actor=actor(), now=now())
+        _, volunteers = await _with_volunteers(db, group, view)
         phone = None
         if ics is not None:
             phone = parse_phone(ics, allow_fictional=config.allow_fictional_numbers).e164
-        return view, {v["phone"]: v["name"] for v in volunteers}, phone
+        return view, volunteers, phone
 
-    view, names, phone = run(work)
+    view, volunteers, phone = run(work)
+    names = {v["phone"]: v["name"] for v in volunteers}
     if as_json:
         print_json(view)
     elif as_csv:
@@ -127,12 +170,12 @@ def rota_show(
     elif phone is not None:
         if phone not in names:
             fail(f"no volunteer with phone {phone}")
-        typer.echo(volunteer_ics(view, phone, stamp=composition.now()).decode(), nl=False)
+        typer.echo(volunteer_ics(view, phone, stamp=now()).decode(), nl=False)
     elif html is not None:
         html.write_text(rota_html(view, names), encoding="utf-8")
         typer.echo(f"wrote {html}")
     else:
-        _print_summary(view)
+        typer.echo("\n".join(summary_lines(view, volunteers)))
         for call in view["calls"]:
             who = names.get(call["volunteer"], "OPEN") if call["volunteer"] else "OPEN"
             typer.echo(
@@ -151,6 +194,7 @@ def sessions_add(
     group: GroupOption = None,
 ) -> None:
     """Add a weekly Zoom session template."""
+    from rota.services import sessions
 
     async def work(_config: Settings, db: Database) -> str:
         await sessions.add_session(
@@ -160,8 +204,8 @@ def sessions_add(
             capacity=capacity,
             title=title,
             link=link,
-            actor=CLI,
-            now=composition.now(),
+            actor=actor(),
+            now=now(),
         )
         return f"added '{title}' {window} for up to {capacity} patients"
 
@@ -171,6 +215,8 @@ def sessions_add(
 @sessions_app.command("list")
 def sessions_list(as_json: JsonFlag = False, group: GroupOption = None) -> None:
     """List the group's Zoom session templates."""
+    from rota.services import sessions
+
     rows = run(lambda _c, db: sessions.list_sessions(db, group))
     if as_json:
         print_json(rows)

@@ -233,7 +233,7 @@ async def acknowledge(
     db: Database,
     escalation_id: int,
     *,
-    organiser_id: int,
+    organiser_id: int | None,
     group_id: int,
     actor: Actor,
     now: datetime,
@@ -245,7 +245,9 @@ async def acknowledge(
         if escalation.acknowledged_at is not None:
             return "Already acknowledged. Thank you."
         escalation.acknowledged_at = now
-        escalation.acknowledged_by = f"organiser:{organiser_id}"
+        # At the command line there is no organiser id: the actor names the account.
+        by = f"organiser:{organiser_id}" if organiser_id is not None else actor.ref
+        escalation.acknowledged_by = by[:64]
         record(
             session,
             actor,

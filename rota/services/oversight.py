@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rota.services import outcomes
 from rota.services.audit import Actor, record
 from rota.services.groups import resolve_group
 from rota.storage import oversight_queries, repository
@@ -19,7 +20,17 @@ async def open_alerts(
         group = await resolve_group(session, group_name)
         tz = ZoneInfo(group.timezone)
         rows = await oversight_queries.open_escalations(session, group.id)
-        record(session, actor, "alerts.read", at=now, group_id=group.id)
+        # The text is what the organisers were told (it carries the volunteer's note), so
+        # reading it is an access to patient data: the audit event names each alert.
+        texts = await oversight_queries.alert_texts(session, group.id, [e for e, _, _ in rows])
+        record(
+            session,
+            actor,
+            "alerts.read",
+            at=now,
+            group_id=group.id,
+            detail={"escalations": [e.id for e, _, _ in rows]},
+        )
         return [
             {
                 "id": e.id,
@@ -28,9 +39,21 @@ async def open_alerts(
                 "call": code,
                 "raised_at": e.raised_at.astimezone(tz).isoformat(),
                 "repeats": e.repeats,
+                "text": texts.get(e.id),
             }
             for e, ref, code in rows
         ]
+
+
+async def acknowledge_alert(
+    db: Database, group_name: str | None, escalation_id: int, *, actor: Actor, now: datetime
+) -> str:
+    """The command line's Acknowledge button: same rule as Telegram's, by the actor's name."""
+    async with db.transaction() as session:
+        group = await resolve_group(session, group_name)
+    return await outcomes.acknowledge(
+        db, escalation_id, organiser_id=None, group_id=group.id, actor=actor, now=now
+    )
 
 
 async def audit_trail(

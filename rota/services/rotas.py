@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -313,6 +314,17 @@ async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
         return str(status)
 
     summary = dict(rota.summary)
+    # Load per volunteer from the calls as they stand (claims and swaps move them), keyed by
+    # phone like every other output; the stored plan keeps internal ids only.
+    summary["load"] = dict(
+        sorted(
+            Counter(
+                phones[c.volunteer_id]
+                for c in calls
+                if c.volunteer_id in phones and c.status != CallStatus.CANCELLED
+            ).items()
+        )
+    )
     return {
         "group": group.name,
         # what calendar exports derive UIDs from: unchanged by a rename or a rebuild
