@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 
 from rota.domain import CallStatus, RotaStatus, VolunteerStatus
 from rota.storage.people import Group, Patient, Volunteer
@@ -195,6 +195,21 @@ async def open_calls(session: Session, group_id: int, *, now: datetime) -> Seque
     return (await session.scalars(query)).all()
 
 
+def _may_hold(volunteer_id: int) -> ColumnElement[bool]:
+    """The new holder is active, checked inside the hand-over statement itself.
+
+    FOR SHARE keeps the volunteer's row as it was until the hand-over commits: a PAUSE
+    racing it either finishes first (and this finds them paused) or waits for the
+    hand-over and then releases the call it gave them. SQLite's BEGIN IMMEDIATE already
+    serialises the two, and SQLAlchemy leaves FOR SHARE out there.
+    """
+    return exists(
+        select(Volunteer.id)
+        .where(Volunteer.id == volunteer_id, Volunteer.status == VolunteerStatus.ACTIVE)
+        .with_for_update(read=True)
+    )
+
+
 async def claim(session: Session, call_id: int, volunteer_id: int) -> bool:
     """First claimer wins: one conditional UPDATE, the same on SQLite and PostgreSQL."""
     won = await session.scalar(
@@ -203,6 +218,7 @@ async def claim(session: Session, call_id: int, volunteer_id: int) -> bool:
             Call.id == call_id,
             Call.volunteer_id.is_(None),
             Call.status == CallStatus.PLANNED,
+            _may_hold(volunteer_id),
         )
         .values(volunteer_id=volunteer_id, version=Call.version + 1, swap_offered_at=None)
         .returning(Call.id)
@@ -219,6 +235,7 @@ async def take_swap(session: Session, call_id: int, *, holder_id: int, taker_id:
             Call.volunteer_id == holder_id,
             Call.swap_offered_at.is_not(None),
             Call.status == CallStatus.PLANNED,
+            _may_hold(taker_id),
         )
         .values(volunteer_id=taker_id, version=Call.version + 1, swap_offered_at=None)
         .returning(Call.id)
