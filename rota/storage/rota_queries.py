@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, delete, exists, select, update
 from rota.domain import CallStatus, RotaStatus, VolunteerStatus
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
-from rota.storage.rotas import Call, Rota, SessionTemplate, ZoomInvite, ZoomSession
+from rota.storage.rotas import Call, CallOffer, Rota, SessionTemplate, ZoomInvite, ZoomSession
 from rota.windows import previous_week, week_bounds
 
 # After its window a call stays current this long, so the volunteer can log how it went.
@@ -241,6 +241,66 @@ async def take_swap(session: Session, call_id: int, *, holder_id: int, taker_id:
         .returning(Call.id)
     )
     return won is not None
+
+
+async def release_from_inactive_holder(
+    session: Session, call_id: int, holder_id: int, *, after: datetime
+) -> bool:
+    """Open a future call whose holder can no longer ring (paused, left): the sweep's repair.
+
+    Conditional on the holder still being inactive, so a volunteer who resumed meanwhile
+    keeps their call.
+    """
+    released = await session.scalar(
+        update(Call)
+        .where(
+            Call.id == call_id,
+            Call.volunteer_id == holder_id,
+            Call.status == CallStatus.PLANNED,
+            Call.starts_at > after,
+            ~exists(
+                select(Volunteer.id).where(
+                    Volunteer.id == holder_id, Volunteer.status == VolunteerStatus.ACTIVE
+                )
+            ),
+        )
+        .values(volunteer_id=None, version=Call.version + 1, swap_offered_at=None)
+        .returning(Call.id)
+    )
+    return released is not None
+
+
+async def held_calls_of_rotas(session: Session, rota_ids: set[int]) -> Sequence[Call]:
+    """Every held, not cancelled call of these weeks: each volunteer's load and busy times."""
+    if not rota_ids:
+        return []
+    query = select(Call).where(
+        Call.rota_id.in_(rota_ids),
+        Call.volunteer_id.is_not(None),
+        Call.status != CallStatus.CANCELLED,
+    )
+    return (await session.scalars(query)).all()
+
+
+async def offers_made(session: Session, call_ids: set[int]) -> set[tuple[int, int, int]]:
+    """(call, volunteer, call version) already put to someone in a bundled offer."""
+    if not call_ids:
+        return set()
+    rows = await session.execute(
+        select(CallOffer.call_id, CallOffer.volunteer_id, CallOffer.call_version).where(
+            CallOffer.call_id.in_(call_ids)
+        )
+    )
+    return {(call, volunteer, version) for call, volunteer, version in rows.all()}
+
+
+def record_offers(
+    session: Session, volunteer_id: int, calls: Sequence[Call], *, now: datetime
+) -> None:
+    session.add_all(
+        CallOffer(call_id=c.id, volunteer_id=volunteer_id, call_version=c.version, offered_at=now)
+        for c in calls
+    )
 
 
 async def mark_done(session: Session, call_id: int, volunteer_id: int) -> bool:
