@@ -93,3 +93,33 @@ async def test_take_racing_the_takers_pause_never_leaves_a_paused_holder(db, now
         )
         bad += await _paused_holders(db, taker, now) > 0
     assert bad == 0, f"a paused volunteer held the call in {bad} of {TRIALS} trials"
+
+
+async def test_the_sweep_opens_a_call_whose_holder_is_paused_and_tells_organisers(db, now):
+    from datetime import timedelta
+
+    from rota.services.cycle import run_due_work
+    from rota.storage import OutboxMessage
+
+    await published_week(db, now)
+    held = [c for c in await calls(db) if c.volunteer_id is not None]
+    past = held[0]
+    moment = past.ends_at + timedelta(hours=25)
+    future = next(c for c in held if moment < c.starts_at < moment + timedelta(hours=40))
+    async with db.transaction() as session:  # paused while still holding them (a lost race)
+        await session.execute(
+            update(Volunteer)
+            .where(Volunteer.id.in_([past.volunteer_id, future.volunteer_id]))
+            .values(status=VolunteerStatus.PAUSED, paused_until=UNTIL)
+        )
+    await run_due_work(db, moment)
+    after = {c.id: c for c in await calls(db)}
+    assert after[future.id].volunteer_id is None  # open: it can be claimed and is escalated
+    async with db.transaction() as session:
+        keys = set((await session.scalars(select(OutboxMessage.key))).all())
+    assert any(k.startswith(f"holder-inactive:{future.id}:") for k in keys)
+    assert any(k.startswith(f"chase-organisers:{past.id}:") for k in keys)
+    await run_due_work(db, moment)  # and only once
+    async with db.transaction() as session:
+        again = set((await session.scalars(select(OutboxMessage.key))).all())
+    assert again == keys
