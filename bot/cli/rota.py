@@ -77,6 +77,7 @@ def rota_publish(week: WeekOption = None, group: GroupOption = None) -> None:
 
     view = run(work)
     typer.echo(f"published {view['week']}: {len(view['calls'])} calls")
+    typer.echo(rotas.describe_messages(view["messages"]))
 
 
 @rota_app.command("replan")

@@ -132,6 +132,14 @@ async def run_due_work(db: Database, now: datetime) -> CycleStats:
     return stats
 
 
+def evening_reminder_window(call: Call, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """When the evening-before reminder may be queued: from 18:00 the day before until the
+    call's day begins (published on the day, the "due now" reminder is the one that counts)."""
+    day = call.starts_at.astimezone(tz).date()
+    evening = local_to_utc(day - timedelta(days=1), EVENING_BEFORE, tz)
+    return evening, min(local_to_utc(day, 0, tz), call.starts_at - SOON_BEFORE)
+
+
 async def _call_rules(sweep: Sweep, call: Call) -> None:
     now, tz = sweep.now, sweep.tz
     slot = when(call.starts_at, call.ends_at, tz)
@@ -142,11 +150,8 @@ async def _call_rules(sweep: Sweep, call: Call) -> None:
     if volunteer is None:  # paused or left, yet still holding it (e.g. a race lost long ago)
         await _holder_cannot_ring(sweep, call, slot)
         return
-    day = call.starts_at.astimezone(tz).date()
-    evening = local_to_utc(day - timedelta(days=1), EVENING_BEFORE, tz)
-    # The evening-before reminder is only true the day before: published on the day, the
-    # "due now" reminder is the one that counts. Its words hold whenever it is delivered.
-    if evening <= now < min(local_to_utc(day, 0, tz), call.starts_at - SOON_BEFORE):
+    evening, too_late = evening_reminder_window(call, tz)
+    if evening <= now < too_late:  # its words hold whenever it is delivered
         await sweep.volunteer(
             "reminder_evening",
             f"reminder:{call.id}:evening",

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, delete, exists, select, update
 
 from rota.domain import CallStatus, RotaStatus, VolunteerStatus
+from rota.storage.messages import OutboxMessage
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
 from rota.storage.rotas import Call, CallOffer, Rota, SessionTemplate, ZoomInvite, ZoomSession
@@ -359,3 +360,13 @@ async def volunteer_names(session: Session, group_id: int) -> dict[str, str]:
         select(Volunteer.phone, Volunteer.name).where(Volunteer.group_id == group_id)
     )
     return {phone: name for phone, name in rows.all()}
+
+
+async def queued_channels(session: Session, key_prefix: str) -> list[tuple[int | None, str]]:
+    """(recipient id, channel) of each message queued under a key prefix, e.g. a publish's."""
+    rows = await session.execute(
+        select(OutboxMessage.recipient_id, OutboxMessage.channel).where(
+            OutboxMessage.key.startswith(key_prefix, autoescape=True)
+        )
+    )
+    return [(recipient, channel) for recipient, channel in rows.all()]

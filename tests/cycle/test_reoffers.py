@@ -28,18 +28,19 @@ WEEK = "2026-W49"
 PUBLISHED_AT = datetime(2026, 12, 2, 9, 0, tzinfo=LONDON)  # Wednesday morning
 
 
-async def _published_with_spare_room(db, *, spare: int = 10, pauses: int = 2) -> None:
+async def _published_with_spare_room(db, *, spare: int = 10, pauses: int = 2) -> dict:
     """Publish mid-week; some volunteers have room for more, two holders pause at once."""
     await practice(db, PUBLISHED_AT - timedelta(days=1))
     await rotas.build_rota(db, None, WEEK, actor=CLI, now=PUBLISHED_AT, time_limit_s=2)
-    await rotas.publish_rota(db, None, WEEK, actor=CLI, now=PUBLISHED_AT)
-    async with db.transaction() as session:
+    async with db.transaction() as session:  # they said they could do more since the build
         ids = sorted((await session.scalars(select(Volunteer.id))).all())
         await session.execute(
             update(Volunteer)
             .where(Volunteer.id.in_(ids[:spare]))
             .values(max_calls=Volunteer.max_calls + 3)
         )
+    view = await rotas.publish_rota(db, None, WEEK, actor=CLI, now=PUBLISHED_AT)
+    async with db.transaction() as session:
         holders = sorted(
             {
                 c.volunteer_id
@@ -49,6 +50,7 @@ async def _published_with_spare_room(db, *, spare: int = 10, pauses: int = 2) ->
         )
     for volunteer_id in holders[:pauses]:
         await pause(db, volunteer_id, until=date(2026, 12, 31), channel="sms", now=PUBLISHED_AT)
+    return view
 
 
 async def _sweep(db, hours: int, step: timedelta = timedelta(minutes=30)) -> None:
@@ -89,3 +91,21 @@ async def test_no_offers_when_the_group_sets_none_a_day(sqlite_db):
         keys = (await session.scalars(select(OutboxMessage.key))).all()
     assert not [k for k in keys if k.startswith("reoffer:")]
     assert [k for k in keys if k.startswith("open-call:")]  # organisers still hear of them
+
+
+async def test_the_publish_summary_counts_the_texts_and_telegram_messages_it_causes(sqlite_db):
+    view = await _published_with_spare_room(sqlite_db, pauses=0)
+    async with sqlite_db.transaction() as session:
+        told = Counter((await session.scalars(select(OutboxMessage.channel))).all())
+    messages = view["messages"]
+    assert messages["at_publish"] == {"sms": told["sms"], "telegram": told["telegram"]}
+    assert sum(messages["reminders_and_checkins"].values()) > 0
+    await _sweep(sqlite_db, hours=24)
+    async with sqlite_db.transaction() as session:
+        offers = Counter(
+            m.channel for m in await session.scalars(select(OutboxMessage)) if "reoffer:" in m.key
+        )
+    forecast = messages["reoffers_first_day_at_most"]
+    assert sum(offers.values()) > 0
+    assert offers["sms"] <= forecast["sms"] and offers["telegram"] <= forecast["telegram"]
+    assert "SMS" in rotas.describe_messages(messages)
