@@ -1,13 +1,17 @@
 """Messages caused by publishing a practice-sized rota mid-week, and by its first day of re-offers.
 
-    .venv/bin/python benchmarks/publish_volume.py [--patients 300] [--volunteers 40] [--pauses 2]
+    .venv/bin/python benchmarks/publish_volume.py [--patients 300] [--volunteers 40]
+        [--pauses 2] [--spare 10]
 
 A seeded 300-patient, 40-volunteer group (30% SMS-only volunteers) is imported through
 the real CSV use-cases; the current week is built and published on a Wednesday at 09:00
 through the real `build_rota`/`publish_rota`, then `--pauses` volunteers pause at once
-(their calls go back to open). The real sweep `run_due_work` then runs every 5 minutes
-of a simulated day. Messages are counted as outbox rows by channel: those the publish
-queued, the day's re-offers (key `reoffer:`), and everything the day's sweeps queued.
+(their calls go back to open). The planner fills every volunteer who could take an open
+call, so a second run gives `--spare` volunteers room for 3 more calls than the build
+used (they said so between build and publish): the case where offers can be taken.
+The real sweep `run_due_work` then runs every 5 minutes of a simulated day. Messages
+are counted as outbox rows by channel: those the publish queued, the day's re-offers
+(key `reoffer:`), and everything the day's sweeps queued.
 """
 
 from __future__ import annotations
@@ -24,13 +28,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.availability import pause
 from rota.services.cycle import run_due_work
-from rota.storage import Base, Call, OutboxMessage
+from rota.storage import Base, Call, OutboxMessage, Volunteer
 from rota.storage.db import Database
 from tests.cycle.practice import practice
 
@@ -61,7 +65,7 @@ def line(label: str, counter: Counter[str]) -> str:
     return f"  {label:<34} {counter['sms']:>5} SMS {counter['telegram']:>5} Telegram"
 
 
-async def main(patients: int, volunteers: int, pauses: int) -> None:
+async def scenario(patients: int, volunteers: int, pauses: int, spare: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite+aiosqlite:///{folder}/volume.db")
         async with db.engine.begin() as connection:
@@ -69,6 +73,13 @@ async def main(patients: int, volunteers: int, pauses: int) -> None:
         at = PUBLISHED_AT
         built = await practice(db, at - timedelta(days=1), patients=patients, volunteers=volunteers)
         await rotas.build_rota(db, None, WEEK, actor=CLI, now=at, time_limit_s=5)
+        async with db.transaction() as session:
+            ids = sorted((await session.scalars(select(Volunteer.id))).all())[:spare]
+            await session.execute(
+                update(Volunteer)
+                .where(Volunteer.id.in_(ids))
+                .values(max_calls=Volunteer.max_calls + 3)
+            )
         started = time.perf_counter()
         view = await rotas.publish_rota(db, None, WEEK, actor=CLI, now=at)
         published = await counts(db, since=at)
@@ -88,15 +99,19 @@ async def main(patients: int, volunteers: int, pauses: int) -> None:
     print(
         f"{built.patients} patients, {built.volunteers} volunteers, {WEEK} published "
         f"{PUBLISHED_AT:%a %d %b %H:%M} local: {len(calls)} calls, {open_calls} open; "
-        f"{pauses} volunteer(s) pause straight after"
+        f"{pauses} volunteer(s) pause straight after; {spare} with room for 3 more"
     )
     print(line("publishing", published["all"]))
     print(line("re-offers, first day", day["reoffer"]))
     print(line("everything queued, first day", day["all"]))
-    summary = view.get("messages")
-    if summary:
-        print(f"  publish summary said: {summary}")
+    if "messages" in view:
+        print("  publish summary said: " + rotas.describe_messages(view["messages"]))
     print(f"  ({elapsed:.1f} s of wall time for the publish and {24 * 12} sweeps)")
+
+
+async def main(patients: int, volunteers: int, pauses: int, spare: int) -> None:
+    for room in dict.fromkeys((0, spare)):
+        await scenario(patients, volunteers, pauses, room)
 
 
 if __name__ == "__main__":
@@ -104,5 +119,6 @@ if __name__ == "__main__":
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--volunteers", type=int, default=40)
     parser.add_argument("--pauses", type=int, default=2)
+    parser.add_argument("--spare", type=int, default=10)
     args = parser.parse_args()
-    asyncio.run(main(args.patients, args.volunteers, args.pauses))
+    asyncio.run(main(args.patients, args.volunteers, args.pauses, args.spare))
