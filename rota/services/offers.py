@@ -105,10 +105,14 @@ def offers_due(
     per_day: int,
     now: datetime,
     tz: ZoneInfo,
+    within: timedelta = REOFFER_WITHIN,
 ) -> list[Offer]:
-    """One offer for each volunteer with a call new to them and an unused slot today."""
+    """One offer for each volunteer with a call new to them and an unused slot today.
+
+    `within` is how far ahead calls count: the re-offer window, or more for a forecast.
+    """
     soon = sorted(
-        (c for c in open_calls if now < c.starts_at <= now + REOFFER_WITHIN),
+        (c for c in open_calls if now < c.starts_at <= now + within),
         key=lambda c: (c.starts_at, c.id),
     )
     if not soon:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from rota.services.audit import Actor, record
 from rota.services.cycle import evening_reminder_window
 from rota.services.groups import reoffers_per_day, resolve_group
 from rota.services.notify import tell_volunteer, when
-from rota.services.offers import Load, offers_due
+from rota.services.offers import REOFFER_WITHIN, Load, offers_due
 from rota.services.planning import (
     DEFAULT_TIME_LIMIT_S,
     held_calls,
@@ -146,7 +146,8 @@ async def message_forecast(
 ) -> dict[str, dict[str, int]]:
     """What publishing costs in messages, by channel (every SMS costs the group money):
     queued now, the week's reminders and patients' check-in texts to come, and at most how
-    many bundled offers of open calls the first day can add."""
+    many bundled offers of open calls the first day can add (before anyone pauses or hands
+    a call back)."""
     tz, per_day = ZoneInfo(group.timezone), reoffers_per_day(group)
     told = await rota_queries.queued_channels(session, f"published:{rota.id}:")
     channel_of = {recipient: channel for recipient, channel in told}
@@ -179,6 +180,7 @@ async def message_forecast(
         per_day=per_day,
         now=now,
         tz=tz,
+        within=REOFFER_WITHIN + timedelta(days=1),  # what enters the window during the day
     )
     reoffers = Counter({channel: 0 for channel in ("sms", "telegram")})
     for offer in offers:
