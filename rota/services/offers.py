@@ -10,7 +10,7 @@ for calls someone cannot take teaches them to ignore the next one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -72,12 +72,14 @@ def calls_for(
     patients: dict[int, Patient],
     load: Load,
     tz: ZoneInfo,
+    offered: Collection[tuple[int, int, int]] = (),
 ) -> list[Call]:
-    """The open calls (soonest first) this volunteer could take together."""
+    """The open calls this volunteer could take together, soonest first; calls not yet
+    offered to them are chosen first, so a long list never hides a new one."""
     windows = parse_windows("; ".join(volunteer.availability))
     mine = Load(dict(load.held), {volunteer.id: list(load.busy.get(volunteer.id, []))})
     chosen: list[Call] = []
-    for call in open_calls:
+    for call in sorted(open_calls, key=lambda c: (c.id, volunteer.id, c.version) in offered):
         if not may_ring(volunteer, patients[call.patient_id]):
             continue
         slot = weekly_window(call, tz)
@@ -87,7 +89,7 @@ def calls_for(
         mine.take(volunteer.id, call)
         if len(chosen) == MAX_LISTED:
             break
-    return chosen
+    return sorted(chosen, key=lambda c: (c.starts_at, c.id))
 
 
 def offer_key(volunteer: Volunteer, day: date, slot: int) -> str:
@@ -132,7 +134,7 @@ def offers_due(
         )
         if key is None:
             continue
-        calls = calls_for(volunteer, soon, patients, load, tz)
+        calls = calls_for(volunteer, soon, patients, load, tz, offered)
         if any((c.id, volunteer.id, c.version) not in offered for c in calls):
             offers.append(Offer(volunteer, tuple(calls), key))
     return offers

@@ -109,3 +109,53 @@ async def test_the_publish_summary_counts_the_texts_and_telegram_messages_it_cau
     assert sum(offers.values()) > 0
     assert offers["sms"] <= forecast["sms"] and offers["telegram"] <= forecast["telegram"]
     assert "SMS" in rotas.describe_messages(messages)
+
+
+async def test_a_second_offer_in_a_day_comes_only_with_a_new_call_and_never_past_the_cap(
+    sqlite_db, now
+):
+    from rota.services.calls import release_call
+    from tests.usecases.helpers import add_volunteers, calls, published_week
+
+    world = await published_week(sqlite_db, now)
+    [crowd] = await add_volunteers(sqlite_db, world.group_id, 1, now)  # Mon 09:00-17:00, free
+    await set_setting(sqlite_db, None, "reoffers_per_day", "2", actor=CLI, now=now)
+    async with sqlite_db.transaction() as session:
+        patients = {p.id: p for p in await session.scalars(select(Patient))}
+        volunteer = await session.get_one(Volunteer, crowd)
+    monday = [
+        c
+        for c in await calls(sqlite_db)
+        if c.volunteer_id is not None
+        and c.starts_at.astimezone(LONDON).weekday() == 0
+        and may_ring(volunteer, patients[c.patient_id])
+    ]
+    assert len(monday) >= 3
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=LONDON)  # within 48 h of Monday's calls
+    holders = {c.id: c.volunteer_id for c in monday}
+
+    async def hand_back(call, at):
+        await release_call(sqlite_db, holders[call.id], code=call.code, channel="sms", now=at)
+        await run_due_work(sqlite_db, at)
+
+    async def offers_to_crowd():
+        async with sqlite_db.transaction() as session:
+            return [
+                m
+                for m in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+                if m.key.startswith(f"reoffer:{crowd}:")
+            ]
+
+    await run_due_work(sqlite_db, saturday)
+    before = len(await offers_to_crowd())  # open calls that already fitted, if any
+    await hand_back(monday[0], saturday + timedelta(hours=1))
+    await run_due_work(sqlite_db, saturday + timedelta(hours=1, minutes=5))  # nothing new
+    sent = await offers_to_crowd()
+    assert len(sent) == min(before + 1, 2) and monday[0].code in sent[-1].body
+    await hand_back(monday[1], saturday + timedelta(hours=2))
+    await hand_back(monday[2], saturday + timedelta(hours=3))
+    sent = await offers_to_crowd()
+    assert len(sent) == 2, "the cap of 2 a day was passed"
+    await run_due_work(sqlite_db, saturday + timedelta(days=1))  # Sunday: a new day's offer
+    sunday = (await offers_to_crowd())[2:]
+    assert len(sunday) == 1 and monday[2].code in sunday[0].body
