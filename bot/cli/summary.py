@@ -132,7 +132,12 @@ def publish_lines(view: dict[str, Any], volunteers: list[dict[str, Any]]) -> lis
         )
     else:
         lines.append(f"  {others} other active volunteer(s) will hear the rota is out")
+    if "messages" in view:
+        from rota.services.rotas import describe_messages  # the CLI imports heavy parts late
+
+        lines.append("  " + describe_messages(view["messages"]))
     standard = {"group", "week", "status", "calls", "zoom_sessions", "uncovered", "summary"}
+    standard.add("messages")
     for key, value in view.items():
         if key not in standard:  # e.g. message counts, where the use-case reports them
             lines.append(f"  {key.replace('_', ' ')}: {_plain(value)}")

@@ -55,7 +55,11 @@ class Routine:
 
 
 ROUTINE = (
-    Routine("evening-before reminder", "evening-before reminders", re.compile(r"^Reminder: call")),
+    Routine(
+        "evening-before reminder",
+        "evening-before reminders",
+        re.compile(r"^Reminder: (your )?call"),
+    ),
     Routine("'due now' reminder", "'due now' reminders", re.compile(r"^Call \S+ is due now")),
     Routine("call card", "call cards", re.compile(r"^[A-Z]+\d+ \w{3} \d+ \w{3} [\d:-]+: ")),
     Routine("list of calls", "lists of calls", re.compile(r"^Your calls:")),
@@ -63,7 +67,7 @@ ROUTINE = (
     Routine(
         "offer of an open call",
         "offers of open calls",
-        re.compile(r"^Call \S+ \(.*\) (still )?needs someone"),
+        re.compile(r"^(Call \S+ \(.*\) (still )?needs someone|Th(is call|ese calls) still need)"),
     ),
     Routine("swap offer", "swap offers", re.compile(r"^Can you take call")),
     Routine("open-call alert", "open-call alerts", re.compile(r"is still open and due within")),

@@ -62,6 +62,9 @@ async def pause(
             raise Refused("You can pause for up to a year at a time.")
         volunteer.status = VolunteerStatus.PAUSED
         volunteer.paused_until = until
+        # Write the pause before releasing: a claim in flight holds this row FOR SHARE, so
+        # the flush waits for it and the release below then sees (and frees) what it won.
+        await session.flush()
         released = await rota_queries.release_future_calls(session, volunteer.id, after=now)
         await replace_host(session, volunteer, group, now=now)  # their Zoom sessions too
         if released:

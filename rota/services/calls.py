@@ -62,7 +62,8 @@ async def active_volunteer(session: Session, volunteer_id: int) -> tuple[Volunte
     return volunteer, group
 
 
-def _may_ring(volunteer: Volunteer, patient: Patient) -> bool:
+def may_ring(volunteer: Volunteer, patient: Patient) -> bool:
+    """The one rule for who may ring whom (language, never-pair), wherever calls are offered."""
     return patient.language in volunteer.languages and volunteer.phone not in patient.never_pair
 
 
@@ -112,7 +113,7 @@ async def list_open_calls(
         found = []
         for call in await rota_queries.open_calls(session, group.id, now=now):
             patient = await session.get_one(Patient, call.patient_id)
-            if _may_ring(volunteer, patient):
+            if may_ring(volunteer, patient):
                 found.append(
                     OpenCall(
                         call.id,
@@ -137,7 +138,7 @@ def _visible(volunteer: Volunteer, call: Call, patient: Patient, now: datetime) 
     if call.volunteer_id == volunteer.id:
         return True
     can_take = call.volunteer_id is None or call.swap_offered_at is not None
-    return can_take and call.starts_at > now and _may_ring(volunteer, patient)
+    return can_take and call.starts_at > now and may_ring(volunteer, patient)
 
 
 async def find_call(
@@ -200,7 +201,7 @@ async def _check_may_take(session: Session, volunteer: Volunteer, call: Call) ->
     if call.volunteer_id == volunteer.id:
         raise Refused(f"Call {call.code} is already yours.")
     patient = await session.get_one(Patient, call.patient_id)
-    if not _may_ring(volunteer, patient):
+    if not may_ring(volunteer, patient):
         raise Refused(f"Call {call.code} needs someone else (language or a request).")
 
 
@@ -247,7 +248,7 @@ async def offer_swap(
         for other in await rota_queries.planning_volunteers(session, group.id):
             if other.id == volunteer.id or other.status != VolunteerStatus.ACTIVE:
                 continue
-            if not _may_ring(other, patient):
+            if not may_ring(other, patient):
                 continue
             asked += await tell_volunteer(
                 session,

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rota.services.groups import reoffers_per_day
 from rota.services.notify import Buttons, tell_organisers, tell_volunteer, text_patient, when
+from rota.services.offers import REOFFER_WITHIN, Load, offer_text, offers_due
 from rota.services.patient_replies import check_in_text
 from rota.services.zoom_sessions import session_rules
-from rota.storage import cycle_queries, repository
+from rota.storage import cycle_queries, repository, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
@@ -25,7 +27,6 @@ from rota.windows import local_to_utc
 EVENING_BEFORE = 18 * 60  # local minutes: the night-before reminder
 SOON_BEFORE = timedelta(minutes=30)
 CHECKIN_AT = 8 * 60  # queued at 08:00; the dispatcher holds it until quiet hours open
-REOFFER_WITHIN = timedelta(hours=48)
 ESCALATE_OPEN_WITHIN = timedelta(hours=24)
 CHASE_AFTER = timedelta(hours=1)
 CHASE_ORGANISERS_AFTER = timedelta(hours=24)
@@ -54,6 +55,7 @@ class Sweep:
     done: set[str]
     volunteers: dict[int, Volunteer]
     patients: dict[int, Patient]
+    open_calls: list[Call] = field(default_factory=list)  # offered together after the pass
 
     @property
     def tz(self) -> ZoneInfo:
@@ -67,18 +69,20 @@ class Sweep:
         text: str,
         sms: str,
         buttons: Buttons = (),
-    ) -> None:
-        if key not in self.done:
-            queued = await tell_volunteer(
-                self.session,
-                volunteer,
-                key=key,
-                now=self.now,
-                text=text,
-                sms_text=sms,
-                buttons=buttons,
-            )
-            self.stats.add(rule, queued)
+    ) -> bool:
+        if key in self.done:
+            return False
+        queued = await tell_volunteer(
+            self.session,
+            volunteer,
+            key=key,
+            now=self.now,
+            text=text,
+            sms_text=sms,
+            buttons=buttons,
+        )
+        self.stats.add(rule, queued)
+        return queued
 
     async def organisers(
         self, rule: str, key: str, text: str, buttons: Buttons = (), *, backups: bool = False
@@ -122,9 +126,18 @@ async def run_due_work(db: Database, now: datetime) -> CycleStats:
             )
             for call in calls:
                 await _call_rules(sweep, call)
+            await _offer_open_calls(sweep)
             await _urgent_repeats(sweep)
             await session_rules(sweep)  # Zoom sessions: host links, invites, phone lists
     return stats
+
+
+def evening_reminder_window(call: Call, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """When the evening-before reminder may be queued: from 18:00 the day before until the
+    call's day begins (published on the day, the "due now" reminder is the one that counts)."""
+    day = call.starts_at.astimezone(tz).date()
+    evening = local_to_utc(day - timedelta(days=1), EVENING_BEFORE, tz)
+    return evening, min(local_to_utc(day, 0, tz), call.starts_at - SOON_BEFORE)
 
 
 async def _call_rules(sweep: Sweep, call: Call) -> None:
@@ -134,18 +147,17 @@ async def _call_rules(sweep: Sweep, call: Call) -> None:
         await _open_call_rules(sweep, call, slot)
         return
     volunteer = sweep.volunteers.get(call.volunteer_id)
-    if volunteer is None:  # paused or left since: their calls were released
+    if volunteer is None:  # paused or left, yet still holding it (e.g. a race lost long ago)
+        await _holder_cannot_ring(sweep, call, slot)
         return
-    evening = local_to_utc(
-        call.starts_at.astimezone(tz).date() - timedelta(days=1), EVENING_BEFORE, tz
-    )
-    if evening <= now < call.starts_at - SOON_BEFORE:
+    evening, too_late = evening_reminder_window(call, tz)
+    if evening <= now < too_late:  # its words hold whenever it is delivered
         await sweep.volunteer(
             "reminder_evening",
             f"reminder:{call.id}:evening",
             volunteer,
-            f"Reminder: call {call.code} tomorrow, {slot}. /calls has the details.",
-            f"Reminder: call {call.code} tomorrow, {slot}. Text CALLS then.",
+            f"Reminder: your call {call.code} is on {slot}. /calls has the details.",
+            f"Reminder: your call {call.code} is on {slot}. Text CALLS then.",
         )
     if call.starts_at - SOON_BEFORE <= now < call.ends_at:
         await sweep.volunteer(
@@ -201,30 +213,67 @@ async def _checkin_text(sweep: Sweep, call: Call) -> None:
     sweep.stats.add("checkin", queued)
 
 
+async def _holder_cannot_ring(sweep: Sweep, call: Call, slot: str) -> None:
+    """A call held by someone no longer active is open: nobody else would ring them."""
+    if sweep.now < call.starts_at:
+        holder = call.volunteer_id
+        assert holder is not None
+        if await rota_queries.release_from_inactive_holder(
+            sweep.session, call.id, holder, after=sweep.now
+        ):
+            await sweep.session.refresh(call)
+            await sweep.organisers(
+                "holder_inactive",
+                f"holder-inactive:{call.id}:{call.version}",
+                f"Call {call.code} ({slot}) is open again: its volunteer is paused or has left.",
+            )
+            await _open_call_rules(sweep, call, slot)
+        return
+    if call.ends_at + CHASE_ORGANISERS_AFTER <= sweep.now:
+        await sweep.organisers(
+            "chase_organisers",
+            f"chase-organisers:{call.id}",
+            f"No outcome logged for call {call.code} ({slot}); its volunteer is paused or has "
+            "left.",
+        )
+
+
 async def _open_call_rules(sweep: Sweep, call: Call, slot: str) -> None:
     if not sweep.now < call.starts_at:
         return
     if call.starts_at - REOFFER_WITHIN <= sweep.now:
-        patient = sweep.patients[call.patient_id]
-        for volunteer in sweep.volunteers.values():
-            if (
-                patient.language in volunteer.languages
-                and volunteer.phone not in patient.never_pair
-            ):
-                await sweep.volunteer(
-                    "reoffer",
-                    f"reoffer:{call.id}",
-                    volunteer,
-                    f"Call {call.code} ({slot}) still needs someone. Can you take it?",
-                    f"Call {call.code} ({slot}) needs someone. Reply CLAIM {call.code}",
-                    [[(f"Claim {call.code}", f"claim:{call.id}")]],
-                )
+        sweep.open_calls.append(call)
     if call.starts_at - ESCALATE_OPEN_WITHIN <= sweep.now:
         await sweep.organisers(
             "open_escalated",
             f"open-call:{call.id}",
             f"Call {call.code} ({slot}) is still open and due within a day.",
         )
+
+
+async def _offer_open_calls(sweep: Sweep) -> None:
+    """Bundled offers of the open calls due soon, to volunteers who could take them."""
+    if not sweep.open_calls:
+        return
+    session = sweep.session
+    rota_ids = {c.rota_id for c in sweep.open_calls}
+    offered = await rota_queries.offers_made(session, {c.id for c in sweep.open_calls})
+    offers = offers_due(
+        volunteers=sweep.volunteers.values(),
+        open_calls=sweep.open_calls,
+        patients=sweep.patients,
+        load=Load.of(await rota_queries.held_calls_of_rotas(session, rota_ids)),
+        offered=offered,
+        done=sweep.done,
+        per_day=reoffers_per_day(sweep.group),
+        now=sweep.now,
+        tz=sweep.tz,
+    )
+    for offer in offers:
+        text, sms, buttons = offer_text(offer.calls, sweep.tz)
+        if await sweep.volunteer("reoffer", offer.key, offer.volunteer, text, sms, buttons):
+            new = [c for c in offer.calls if (c.id, offer.volunteer.id, c.version) not in offered]
+            rota_queries.record_offers(session, offer.volunteer.id, new, now=sweep.now)
 
 
 async def _urgent_repeats(sweep: Sweep) -> None:

@@ -125,6 +125,21 @@ def _practice_contact(value: str, allow_fictional: bool) -> dict[str, Any]:
     }
 
 
+# Scheduler knobs live in the group's `settings` JSON rather than in columns of their own.
+REOFFERS_PER_DAY = 1  # bundled offers of open calls a volunteer may get in a day
+KNOBS = {"reoffers_per_day": REOFFERS_PER_DAY}
+
+
+def reoffers_per_day(group: Group) -> int:
+    return int((group.settings or {}).get("reoffers_per_day", REOFFERS_PER_DAY))
+
+
+def _reoffers_per_day(value: str) -> dict[str, Any]:
+    if not value.isdigit() or not 0 <= int(value) <= 10:
+        raise GroupError("reoffers_per_day should be a whole number from 0 (none) to 10")
+    return {"reoffers_per_day": int(value)}
+
+
 SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "call_minutes": lambda v, _f: _call_minutes(v),
     "quiet_hours": lambda v, _f: _quiet_hours(v),
@@ -132,6 +147,7 @@ SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "practice_contact": _practice_contact,
     "sms_number": _phone_setting("sms_number"),
     "name": lambda v, _f: {"name": v.strip()},
+    "reoffers_per_day": lambda v, _f: _reoffers_per_day(v),
 }
 
 
@@ -152,7 +168,10 @@ async def set_setting(
     async with db.transaction() as session:
         group = await resolve_group(session, group_name)
         for key, new in changes.items():
-            setattr(group, key, new)
+            if key in KNOBS:  # a new dict, so the JSON column is seen to change
+                group.settings = {**(group.settings or {}), key: new}
+            else:
+                setattr(group, key, new)
         record(session, actor, "group.set", at=now, group_id=group.id, detail={"setting": setting})
     return group
 
@@ -177,6 +196,7 @@ def describe_settings(group: Group) -> dict[str, str]:
         "practice_contact": _practice_contact_shown(group.practice_contact),
         "sms_number": group.sms_number or "-",
         "join_code": group.code,
+        "reoffers_per_day": str(reoffers_per_day(group)),
     }
 
 

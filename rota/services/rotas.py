@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rota.codes import keep_codes
-from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus
+from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus, VolunteerStatus
 from rota.outbox.models import Claimed
 from rota.planner import Plan, plan_week, replan_week
 from rota.services.audit import Actor, record
-from rota.services.groups import resolve_group
+from rota.services.cycle import evening_reminder_window
+from rota.services.groups import reoffers_per_day, resolve_group
 from rota.services.notify import tell_volunteer, when
+from rota.services.offers import REOFFER_WITHIN, Load, offers_due
 from rota.services.planning import (
     DEFAULT_TIME_LIMIT_S,
     held_calls,
@@ -24,7 +26,7 @@ from rota.services.planning import (
     store_plan,
     summary_record,
 )
-from rota.storage import rota_queries
+from rota.storage import cycle_queries, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group, Volunteer
 from rota.storage.repository import Session
@@ -141,6 +143,7 @@ async def publish_rota(
         rota.status = RotaStatus.PUBLISHED
         rota.published_at = now
         await announce_rota(session, group, rota, now=now)
+        messages = await message_forecast(session, group, rota, now=now)
         record(
             session,
             actor,
@@ -148,9 +151,78 @@ async def publish_rota(
             at=now,
             group_id=group.id,
             subject=f"rota:{rota.id}",
-            detail={"week": label},
+            detail={"week": label, "messages": messages},
         )
-        return await _view(session, group, rota)
+        view = await _view(session, group, rota)
+        view["messages"] = messages
+        return view
+
+
+async def message_forecast(
+    session: Session, group: Group, rota: Rota, *, now: datetime
+) -> dict[str, dict[str, int]]:
+    """What publishing costs in messages, by channel (every SMS costs the group money):
+    queued now, the week's reminders and patients' check-in texts to come, and at most how
+    many bundled offers of open calls the first day can add (before anyone pauses or hands
+    a call back)."""
+    tz, per_day = ZoneInfo(group.timezone), reoffers_per_day(group)
+    told = await rota_queries.queued_channels(session, f"published:{rota.id}:")
+    channel_of = {recipient: channel for recipient, channel in told}
+    calls = [
+        c
+        for c in await rota_queries.calls_of_rota(session, rota.id)
+        if c.status == CallStatus.PLANNED and c.starts_at > now
+    ]
+    patients = await cycle_queries.patients_by_id(session, {c.patient_id for c in calls})
+    later: Counter[str] = Counter()
+    for call in calls:
+        if call.volunteer_id is None:
+            continue
+        channel = channel_of.get(call.volunteer_id, "sms")
+        later[channel] += 1 + (now < evening_reminder_window(call, tz)[1])  # due now + evening
+        if call.attempt == 1 and patients[call.patient_id].textable:
+            later["sms"] += 1  # the patient's check-in text on the day
+    volunteers = [
+        v
+        for v in await rota_queries.planning_volunteers(session, group.id)
+        if v.id in channel_of and v.status == VolunteerStatus.ACTIVE
+    ]
+    offers = offers_due(
+        volunteers=volunteers,
+        open_calls=[c for c in calls if c.volunteer_id is None],
+        patients=patients,
+        load=Load.of(await rota_queries.held_calls_of_rotas(session, {rota.id})),
+        offered=set(),
+        done=set(),
+        per_day=per_day,
+        now=now,
+        tz=tz,
+        within=REOFFER_WITHIN + timedelta(days=1),  # what enters the window during the day
+    )
+    reoffers = Counter({channel: 0 for channel in ("sms", "telegram")})
+    for offer in offers:
+        reoffers[channel_of[offer.volunteer.id]] += per_day
+
+    def by_channel(counter: Counter[str]) -> dict[str, int]:
+        return {"sms": counter["sms"], "telegram": counter["telegram"]}
+
+    return {
+        "at_publish": by_channel(Counter(channel for _, channel in told)),
+        "reminders_and_checkins": by_channel(later),
+        "reoffers_first_day_at_most": by_channel(reoffers),
+    }
+
+
+def describe_messages(messages: dict[str, dict[str, int]]) -> str:
+    """The publish summary's cost line, for organisers."""
+    now, later = messages["at_publish"], messages["reminders_and_checkins"]
+    offers = messages["reoffers_first_day_at_most"]
+    return (
+        f"messages: {now['sms']} SMS and {now['telegram']} Telegram now; "
+        f"{later['sms']} SMS and {later['telegram']} Telegram reminders and check-ins this week; "
+        f"open-call offers on the first day at most {offers['sms']} SMS and "
+        f"{offers['telegram']} Telegram (sent when `ringround serve` runs)"
+    )
 
 
 async def announce_rota(session: Session, group: Group, rota: Rota, *, now: datetime) -> None:

@@ -6,12 +6,21 @@ The only part of `rota/` that imports SQLAlchemy.
 from rota.storage.base import Base
 from rota.storage.messages import AuditEvent, Escalation, InboundMessage, OutboxMessage
 from rota.storage.people import Erasure, Group, Organiser, Patient, Volunteer
-from rota.storage.rotas import Call, Outcome, Rota, SessionTemplate, ZoomInvite, ZoomSession
+from rota.storage.rotas import (
+    Call,
+    CallOffer,
+    Outcome,
+    Rota,
+    SessionTemplate,
+    ZoomInvite,
+    ZoomSession,
+)
 
 __all__ = [
     "AuditEvent",
     "Base",
     "Call",
+    "CallOffer",
     "Erasure",
     "Escalation",
     "Group",

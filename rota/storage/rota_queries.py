@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 
 from rota.domain import CallStatus, RotaStatus, VolunteerStatus
+from rota.storage.messages import OutboxMessage
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
-from rota.storage.rotas import Call, Rota, SessionTemplate, ZoomInvite, ZoomSession
+from rota.storage.rotas import Call, CallOffer, Rota, SessionTemplate, ZoomInvite, ZoomSession
 from rota.windows import previous_week, week_bounds
 
 # After its window a call stays current this long, so the volunteer can log how it went.
@@ -213,6 +214,21 @@ async def open_calls(session: Session, group_id: int, *, now: datetime) -> Seque
     return (await session.scalars(query)).all()
 
 
+def _may_hold(volunteer_id: int) -> ColumnElement[bool]:
+    """The new holder is active, checked inside the hand-over statement itself.
+
+    FOR SHARE keeps the volunteer's row as it was until the hand-over commits: a PAUSE
+    racing it either finishes first (and this finds them paused) or waits for the
+    hand-over and then releases the call it gave them. SQLite's BEGIN IMMEDIATE already
+    serialises the two, and SQLAlchemy leaves FOR SHARE out there.
+    """
+    return exists(
+        select(Volunteer.id)
+        .where(Volunteer.id == volunteer_id, Volunteer.status == VolunteerStatus.ACTIVE)
+        .with_for_update(read=True)
+    )
+
+
 async def claim(session: Session, call_id: int, volunteer_id: int) -> bool:
     """First claimer wins: one conditional UPDATE, the same on SQLite and PostgreSQL."""
     won = await session.scalar(
@@ -221,6 +237,7 @@ async def claim(session: Session, call_id: int, volunteer_id: int) -> bool:
             Call.id == call_id,
             Call.volunteer_id.is_(None),
             Call.status == CallStatus.PLANNED,
+            _may_hold(volunteer_id),
         )
         .values(volunteer_id=volunteer_id, version=Call.version + 1, swap_offered_at=None)
         .returning(Call.id)
@@ -237,11 +254,72 @@ async def take_swap(session: Session, call_id: int, *, holder_id: int, taker_id:
             Call.volunteer_id == holder_id,
             Call.swap_offered_at.is_not(None),
             Call.status == CallStatus.PLANNED,
+            _may_hold(taker_id),
         )
         .values(volunteer_id=taker_id, version=Call.version + 1, swap_offered_at=None)
         .returning(Call.id)
     )
     return won is not None
+
+
+async def release_from_inactive_holder(
+    session: Session, call_id: int, holder_id: int, *, after: datetime
+) -> bool:
+    """Open a future call whose holder can no longer ring (paused, left): the sweep's repair.
+
+    Conditional on the holder still being inactive, so a volunteer who resumed meanwhile
+    keeps their call.
+    """
+    released = await session.scalar(
+        update(Call)
+        .where(
+            Call.id == call_id,
+            Call.volunteer_id == holder_id,
+            Call.status == CallStatus.PLANNED,
+            Call.starts_at > after,
+            ~exists(
+                select(Volunteer.id).where(
+                    Volunteer.id == holder_id, Volunteer.status == VolunteerStatus.ACTIVE
+                )
+            ),
+        )
+        .values(volunteer_id=None, version=Call.version + 1, swap_offered_at=None)
+        .returning(Call.id)
+    )
+    return released is not None
+
+
+async def held_calls_of_rotas(session: Session, rota_ids: set[int]) -> Sequence[Call]:
+    """Every held, not cancelled call of these weeks: each volunteer's load and busy times."""
+    if not rota_ids:
+        return []
+    query = select(Call).where(
+        Call.rota_id.in_(rota_ids),
+        Call.volunteer_id.is_not(None),
+        Call.status != CallStatus.CANCELLED,
+    )
+    return (await session.scalars(query)).all()
+
+
+async def offers_made(session: Session, call_ids: set[int]) -> set[tuple[int, int, int]]:
+    """(call, volunteer, call version) already put to someone in a bundled offer."""
+    if not call_ids:
+        return set()
+    rows = await session.execute(
+        select(CallOffer.call_id, CallOffer.volunteer_id, CallOffer.call_version).where(
+            CallOffer.call_id.in_(call_ids)
+        )
+    )
+    return {(call, volunteer, version) for call, volunteer, version in rows.all()}
+
+
+def record_offers(
+    session: Session, volunteer_id: int, calls: Sequence[Call], *, now: datetime
+) -> None:
+    session.add_all(
+        CallOffer(call_id=c.id, volunteer_id=volunteer_id, call_version=c.version, offered_at=now)
+        for c in calls
+    )
 
 
 async def mark_done(session: Session, call_id: int, volunteer_id: int) -> bool:
@@ -300,3 +378,13 @@ async def volunteer_names(session: Session, group_id: int) -> dict[str, str]:
         select(Volunteer.phone, Volunteer.name).where(Volunteer.group_id == group_id)
     )
     return {phone: name for phone, name in rows.all()}
+
+
+async def queued_channels(session: Session, key_prefix: str) -> list[tuple[int | None, str]]:
+    """(recipient id, channel) of each message queued under a key prefix, e.g. a publish's."""
+    rows = await session.execute(
+        select(OutboxMessage.recipient_id, OutboxMessage.channel).where(
+            OutboxMessage.key.startswith(key_prefix, autoescape=True)
+        )
+    )
+    return [(recipient, channel) for recipient, channel in rows.all()]

@@ -108,3 +108,20 @@ class ZoomInvite(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("zoom_sessions.id", ondelete="CASCADE"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+
+
+class CallOffer(Base):
+    """An open call put to one volunteer in a bundled offer: no call is offered twice.
+
+    Keyed by the call's version, so a call handed back again after a claim is new again.
+    Ids only (no names or numbers); the row goes with its call or volunteer.
+    """
+
+    __tablename__ = "call_offers"
+    __table_args__ = (UniqueConstraint("call_id", "volunteer_id", "call_version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    call_version: Mapped[int] = mapped_column(Integer)
+    offered_at: Mapped[datetime]

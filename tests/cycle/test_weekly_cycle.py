@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from rota.services import rotas
 from rota.services.audit import CLI
-from rota.storage import Call, OutboxMessage, Patient
+from rota.storage import Call, CallOffer, OutboxMessage, Patient
 from tests.cycle.simulation import Simulation
 from tests.usecases.helpers import published_week
 
@@ -90,12 +90,19 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
             for c in await session.scalars(select(Call).where(Call.volunteer_id.is_(None)))
             if start + timedelta(days=2) <= c.starts_at < end
         ]
-    for call in open_calls:  # re-offered two days before, escalated to organisers one day before
-        offers = [at for key, at in when_sent.items() if key.startswith(f"reoffer:{call.id}:")]
-        assert offers and all(
-            call.starts_at - timedelta(hours=48) <= at < call.starts_at - timedelta(hours=48) + STEP
-            for at in offers
-        )
+        offers = (await session.scalars(select(CallOffer))).all()
+        starts = {c.id: c.starts_at for c in await session.scalars(select(Call))}
+    # re-offered (bundled) only within two days before, at most once a day per volunteer
+    assert all(
+        starts[o.call_id] - timedelta(hours=48) <= o.offered_at < starts[o.call_id] for o in offers
+    )
+    bundles = Counter(
+        (m.recipient_id, at.astimezone(LONDON).date())
+        for at, m in sent
+        if keys[m.message_id].startswith("reoffer:")
+    )
+    assert max(bundles.values(), default=0) <= 1
+    for call in open_calls:  # escalated to organisers one day before
         escalated = when_sent[f"open-call:{call.id}:organiser:1"]
         assert (
             call.starts_at - timedelta(hours=24)
