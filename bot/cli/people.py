@@ -11,7 +11,7 @@ from rich.progress import Progress
 from bot import composition
 from bot.cli.common import GroupOption, JsonFlag, fail, print_json, run
 from config import Settings
-from rota.imports.csvfile import MAX_BYTES, write_csv
+from rota.imports.csvfile import CsvFileError, read_file, write_csv
 from rota.services import people
 from rota.services.audit import CLI
 from rota.services.importing import ImportResult, import_patients, import_volunteers
@@ -30,11 +30,9 @@ CsvFlag = Annotated[bool, typer.Option("--csv", help="CSV output (safe to open i
 
 def _read(path: Path) -> bytes:
     try:
-        if path.stat().st_size > MAX_BYTES:
-            fail(f"{path} is larger than {MAX_BYTES // 1024 // 1024} MiB; split it")
-        return path.read_bytes()
-    except OSError as error:
-        fail(f"cannot read {path}: {error.strerror}")
+        return read_file(path)
+    except CsvFileError as error:
+        fail(str(error))
 
 
 def _report(result: ImportResult, dry_run: bool) -> None:
