@@ -39,7 +39,7 @@ async def purge(db: Database, now: datetime, retention: Retention = Retention())
     counts = await _blank_expired(db, now, retention)
     # Always, not only when something was blanked: it also finishes an erasure whose own
     # vacuum had to leave old versions behind.
-    await db.forget_old_versions(privacy_queries.PURGE_TABLES)
+    await db.forget_old_versions(privacy_queries.PURGE_TABLES, nightly=True)
     return counts
 
 

@@ -138,26 +138,30 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
-    async def forget_old_versions(self, tables: Sequence[str]) -> bool:
+    async def forget_old_versions(self, tables: Sequence[str], *, nightly: bool = False) -> bool:
         """After an erasure or purge commits, remove the old row versions from the files.
 
         SQLite: secure_delete has zeroed the freed space in the new page versions; a
         TRUNCATE checkpoint copies them into the .db and empties the -wal, which still
-        holds the old pages. PostgreSQL: an UPDATE leaves the old tuple (and its index
-        entries) in the files until VACUUM; VACUUM FULL rewrites `tables` and their
-        indexes without it (plain VACUUM leaves the old key bytes in index pages), and
-        ANALYZE replaces the column statistics, which sample values such as names.
-        Returns False if SQLite could not checkpoint fully (readers busy); the next
-        erasure, purge or the nightly job tries again.
+        holds the old pages. `nightly` also rewrites the whole file (VACUUM, seconds at a
+        practice's size), which clears free space written before secure_delete was on.
+        PostgreSQL: an UPDATE leaves the old tuple (and its index entries) in the files
+        until VACUUM; VACUUM FULL rewrites `tables` and their indexes without it (plain
+        VACUUM leaves the old key bytes in index pages), and ANALYZE replaces the column
+        statistics, which sample values such as names.
+        Returns False if old versions may remain (SQLite readers busy, a PostgreSQL
+        transaction that could still see them); the nightly purge tries again.
         """
         if self.is_sqlite:
             async with self.engine.connect() as conn:
-                # The driver's own connection: a checkpoint cannot run inside the
-                # transaction SQLAlchemy would begin, and it must not change the
-                # pooled connection's isolation settings.
+                # The driver's own connection: neither statement can run inside the
+                # transaction SQLAlchemy would begin, and the pooled connection's
+                # isolation settings must stay as they are.
                 raw = await conn.get_raw_connection()
                 driver = raw.driver_connection
                 assert driver is not None
+                if nightly:
+                    await driver.execute("VACUUM")
                 cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 busy, _frames, _copied = await cursor.fetchone()
                 await cursor.close()

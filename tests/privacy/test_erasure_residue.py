@@ -8,6 +8,7 @@ published week, an outcome with a note, alerts to organisers and a patient's tex
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -196,3 +197,32 @@ async def test_the_retention_purge_leaves_no_old_note_or_message_in_the_database
     counts = await purge(db, world.call.ends_at + timedelta(days=91), Retention())
     assert counts["outcome_notes"] == 1 and counts["messages"] > 0
     assert traces(await stored_bytes(db), secrets) == {}
+
+
+async def test_the_nightly_purge_clears_what_an_older_sqlite_file_kept_in_free_space(
+    sqlite_db, now
+):
+    """A database written before secure_delete was on holds old values in free space."""
+    world = await busy_week(sqlite_db, now)
+    await sqlite_db.dispose()  # closes the file (and checkpoints) as a stopped service does
+    path = str(sqlite_db.engine.url.database)
+    old = sqlite3.connect(path)
+    old.execute("PRAGMA secure_delete=OFF")  # as every connection was before
+    # What an erasure did then: no row names her, the pages still do.
+    ref, e164 = f"RP{TARGET:04d}", phone_spellings(MOBILE)[0].decode()
+    old.execute(
+        "UPDATE patients SET name = 'Erased patient', phone = 'erased', notes = NULL WHERE ref = ?",
+        (ref,),
+    )
+    old.execute(
+        "UPDATE outbox SET body = '[erased]', address = '[erased]' "
+        "WHERE instr(body, ?) OR instr(body, ?) OR address = ?",
+        (NAME, ref, e164),
+    )
+    old.commit()
+    old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    old.close()
+    secrets = [NAME.encode(), NOTES.encode(), *phone_spellings(MOBILE)]
+    assert traces(await stored_bytes(sqlite_db), secrets)  # in no row, still in the file
+    await purge(sqlite_db, world.call.ends_at, Retention())
+    assert traces(await stored_bytes(sqlite_db), secrets) == {}
