@@ -81,22 +81,19 @@ async def _wait_for_older_snapshots(conn: AsyncConnection) -> bool:
     it ends. False if one outlasts OLDER_SNAPSHOTS_WAIT_S; the vacuum then runs anyway and
     the nightly purge's vacuum removes what it kept.
     """
-    begun = (
-        await conn.execute(
-            text("SELECT clock_timestamp(), pg_snapshot_xmax(pg_current_snapshot())::text")
-        )
-    ).one()
-    started, next_xid = begun[0], begun[1]
+    # Every transaction id below this one had ended or was running when we were called.
+    next_xid = await conn.scalar(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text"))
     deadline = time.monotonic() + OLDER_SNAPSHOTS_WAIT_S
     while True:
+        # By transaction ids, not start times: pg_stat_activity hides other roles' times.
         settled = await conn.scalar(
             text(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot()) >= CAST(:next_xid AS xid8) "
+                "SELECT pg_snapshot_xmin(pg_current_snapshot()) >= CAST(:next AS xid8) "
                 "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND backend_xmin IS NOT NULL AND xact_start < :started)"
+                "AND age(backend_xmin) > age(CAST(:next AS xid8)::xid))"
             ),
-            {"next_xid": next_xid, "started": started},
+            {"next": next_xid},
         )
         if settled:
             return True

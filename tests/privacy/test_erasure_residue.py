@@ -8,7 +8,9 @@ published week, an outcome with a note, alerts to organisers and a patient's tex
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -226,3 +228,50 @@ async def test_the_nightly_purge_clears_what_an_older_sqlite_file_kept_in_free_s
     assert traces(await stored_bytes(sqlite_db), secrets)  # in no row, still in the file
     await purge(sqlite_db, world.call.ends_at, Retention())
     assert traces(await stored_bytes(sqlite_db), secrets) == {}
+
+
+class OlderReader:
+    """A transaction that began before the erasure and still reads (a report, a backup):
+    MVCC lets it see the patient as she was, so her old row cannot go until it ends."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def begin(self) -> None:
+        query = f"SELECT name FROM patients WHERE ref = 'RP{TARGET:04d}'"
+        if self.db.is_sqlite:
+            self.sqlite = sqlite3.connect(str(self.db.engine.url.database), isolation_level=None)
+            self.sqlite.execute("BEGIN")  # deferred: a reader holding a snapshot
+            self.read = lambda: self.sqlite.execute(query).fetchone()[0]
+            assert self.read() == NAME
+            return
+        self.conn = await self.db.engine.connect()
+        await self.conn.execution_options(isolation_level="REPEATABLE READ")
+        await self.conn.begin()
+        # Its snapshot starts here; it holds no lock on the tables the erasure vacuums.
+        await self.conn.execute(text("SELECT count(*) FROM groups"))
+
+    async def end_after(self, seconds: float) -> str:
+        await asyncio.sleep(seconds)
+        if self.db.is_sqlite:
+            seen = self.read()
+            self.sqlite.execute("COMMIT")
+            self.sqlite.close()
+            return seen
+        query = f"SELECT name FROM patients WHERE ref = 'RP{TARGET:04d}'"
+        seen = (await self.conn.execute(text(query))).scalar_one()
+        await self.conn.rollback()
+        await self.conn.close()
+        return seen
+
+
+async def test_erasure_waits_for_a_reader_that_began_before_it_then_leaves_no_bytes(db, now):
+    world = await busy_week(db, now)
+    reader = OlderReader(db)
+    await reader.begin()
+    ending = asyncio.create_task(reader.end_after(1.0))
+    started = time.monotonic()
+    await erase_patient(db, None, f"RP{TARGET:04d}", actor=CLI, now=world.call.ends_at)
+    assert time.monotonic() - started >= 0.9  # it waited for the reader
+    assert await ending == NAME  # who still saw her until it ended
+    assert traces(await stored_bytes(db), PATIENT_SECRETS) == {}
