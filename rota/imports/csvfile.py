@@ -78,7 +78,7 @@ def _too_big(max_bytes: int) -> Problem:
     return Problem(None, f"the file is larger than the limit of {max_bytes // 1024} KiB; split it")
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, *, prefix: bool = False) -> str:
     """The file's text, by strict rules; a file that fits none is refused, never guessed at.
 
     - a UTF-16 byte-order mark (Excel's "Unicode text"): UTF-16;
@@ -86,15 +86,18 @@ def decode(data: bytes) -> str:
     - no UTF-8 multi-byte sequence at all, and valid Windows-1252 (older Excel): Windows-1252;
     - otherwise (UTF-8 with a stray byte, which as Windows-1252 would turn every "ë" in
       the file into "Ã«"): refused, naming the first bad byte's offset and row.
+
+    `prefix`: `data` is only the start of a file (to read its header), so a character cut
+    in two at the end is dropped rather than refused.
     """
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise CsvFileError([Problem(None, "the file is UTF-32 text; save it as CSV UTF-8")])
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strictly(data, "utf-16", "UTF-16")
+        return _strictly(data, "utf-16", "UTF-16", prefix)
     has_bom = data.startswith(codecs.BOM_UTF8)
     skipped = len(codecs.BOM_UTF8) if has_bom else 0
     try:
-        return data[skipped:].decode("utf-8")
+        return _decoded(data[skipped:], "utf-8", prefix)
     except UnicodeDecodeError as error:
         first_bad = skipped + error.start
     if b"\x00" in data:
@@ -107,12 +110,16 @@ def decode(data: bytes) -> str:
         )
     if has_bom or _has_utf8_sequence(data):
         raise CsvFileError([_stray_byte(data, first_bad)])
-    return _strictly(data, "cp1252", "Windows-1252")
+    return _strictly(data, "cp1252", "Windows-1252", prefix)
 
 
-def _strictly(data: bytes, codec: str, label: str) -> str:
+def _decoded(data: bytes, codec: str, prefix: bool) -> str:
+    return codecs.getincrementaldecoder(codec)().decode(data, final=not prefix)
+
+
+def _strictly(data: bytes, codec: str, label: str, prefix: bool) -> str:
     try:
-        return data.decode(codec)
+        return _decoded(data, codec, prefix)
     except UnicodeDecodeError as error:
         row = _row_at(data[: error.start].decode(codec, errors="replace"))
         raise CsvFileError(

@@ -112,3 +112,13 @@ def test_utf16_without_a_bom_is_refused_clearly():
 def test_utf32_is_refused_clearly():
     with pytest.raises(CsvFileError, match="UTF-32"):
         decode(practice_list().encode("utf-32"))
+
+
+def test_the_start_of_a_file_cut_inside_a_character_still_decodes_for_its_header():
+    data = practice_list().encode("utf-8")
+    cut = data.index("ë".encode(), 4000) + 1  # inside the two bytes of an "ë" near 4 KiB
+    assert decode(data[:cut], prefix=True).startswith(HEADER)
+    with pytest.raises(CsvFileError, match="at offset"):
+        decode(data[:cut])  # a whole file that ends like that is damaged
+    utf16 = practice_list(separator="\t").encode("utf-16")
+    assert decode(utf16[:4097], prefix=True).startswith(HEADER.replace(",", "\t"))
