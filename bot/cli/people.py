@@ -26,14 +26,12 @@ CsvFlag = Annotated[bool, typer.Option("--csv", help="CSV output (safe to open i
 
 
 def _read(path: Path) -> bytes:
-    from rota.imports.csvfile import MAX_BYTES
+    from rota.imports.csvfile import CsvFileError, read_file
 
     try:
-        if path.stat().st_size > MAX_BYTES:
-            fail(f"{path} is larger than {MAX_BYTES // 1024 // 1024} MiB; split it")
-        return path.read_bytes()
-    except OSError as error:
-        fail(f"cannot read {path}: {error.strerror}")
+        return read_file(path)
+    except CsvFileError as error:
+        fail(str(error))
 
 
 def _report(result: ImportResult, dry_run: bool) -> None:

@@ -37,7 +37,7 @@ def kind_of(data: bytes, caption: str | None) -> str:
     if "patient" in said:
         return "patients"
     try:
-        header = next(csv.reader(io.StringIO(decode(data[:4096]))), [])
+        header = next(csv.reader(io.StringIO(decode(data[:4096], prefix=True))), [])
     except (CsvFileError, csv.Error):
         return "patients"  # the import reports what is wrong with the file
     return "patients" if "ref" in {h.strip().lower() for h in header} else "volunteers"

@@ -36,6 +36,14 @@ def erasure_key(group_code: str, ref: str) -> str:
 
 async def purge(db: Database, now: datetime, retention: Retention = Retention()) -> dict[str, int]:
     """Blank what is past its retention period. Idempotent: safe to run any night, twice."""
+    counts = await _blank_expired(db, now, retention)
+    # Always, not only when something was blanked: it also finishes an erasure whose own
+    # vacuum had to leave old versions behind.
+    await db.forget_old_versions(privacy_queries.PURGE_TABLES, nightly=True)
+    return counts
+
+
+async def _blank_expired(db: Database, now: datetime, retention: Retention) -> dict[str, int]:
     async with db.transaction() as session:
         counts = {
             "outcome_notes": await privacy_queries.blank_outcome_notes(
@@ -61,7 +69,18 @@ async def purge(db: Database, now: datetime, retention: Retention = Retention())
 async def erase_patient(
     db: Database, group_name: str | None, ref: str, *, actor: Actor, now: datetime
 ) -> int:
-    """Remove a patient's personal data everywhere; returns how many calls are kept as counts."""
+    """Remove a patient's personal data everywhere; returns how many calls are kept as counts.
+
+    Also from the database files, not only from what SQL returns (docs/data-protection.md).
+    """
+    calls = await _anonymise_patient(db, group_name, ref, actor=actor, now=now)
+    await db.forget_old_versions(privacy_queries.PATIENT_ERASURE_TABLES)
+    return calls
+
+
+async def _anonymise_patient(
+    db: Database, group_name: str | None, ref: str, *, actor: Actor, now: datetime
+) -> int:
     async with db.transaction() as session:
         group = await resolve_group(session, group_name)
         patient = (await repository.patients_by_ref(session, group.id)).get(ref.strip())
@@ -103,6 +122,14 @@ async def erase_volunteer(
     db: Database, group_name: str | None, phone: str, *, actor: Actor, now: datetime
 ) -> int:
     """Remove a volunteer's personal data; their future calls go back to the group."""
+    released = await _anonymise_volunteer(db, group_name, phone, actor=actor, now=now)
+    await db.forget_old_versions(privacy_queries.VOLUNTEER_ERASURE_TABLES)
+    return released
+
+
+async def _anonymise_volunteer(
+    db: Database, group_name: str | None, phone: str, *, actor: Actor, now: datetime
+) -> int:
     async with db.transaction() as session:
         group = await resolve_group(session, group_name)
         volunteer = (await repository.volunteers_by_phone(session, group.id)).get(phone)
@@ -114,6 +141,7 @@ async def erase_volunteer(
         await privacy_queries.scrub_text(
             session, group.id, [volunteer.name, volunteer.phone], ERASED
         )
+        await privacy_queries.forget_never_pair(session, group.id, volunteer.phone)
         volunteer.name = "Erased volunteer"
         volunteer.phone = f"erased-{volunteer.id}"
         volunteer.telegram_id = volunteer.telegram_chat_id = None

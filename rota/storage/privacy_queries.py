@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from rota.domain import CallStatus, MessageStatus
 from rota.storage.messages import InboundMessage, OutboxMessage
-from rota.storage.people import Erasure
+from rota.storage.people import Erasure, Patient, Volunteer
 from rota.storage.repository import Session
 from rota.storage.rotas import Call, Outcome, Rota
 
@@ -19,6 +19,16 @@ FINAL = (
     MessageStatus.FAILED,
     MessageStatus.SUPPRESSED,
 )
+
+# The tables each kind of forgetting rewrites: their old row versions must go too.
+PATIENT_ERASURE_TABLES = tuple(
+    t.__tablename__ for t in (Patient, Call, Outcome, OutboxMessage, InboundMessage, Rota)
+)
+VOLUNTEER_ERASURE_TABLES = tuple(
+    t.__tablename__ for t in (Volunteer, Patient, Call, OutboxMessage, InboundMessage)
+)
+# The nightly purge also vacuums what an erasure could not (a long transaction elsewhere).
+PURGE_TABLES = tuple(sorted(set(PATIENT_ERASURE_TABLES) | set(VOLUNTEER_ERASURE_TABLES)))
 
 
 async def blank_outcome_notes(session: Session, *, before: datetime) -> int:
@@ -80,6 +90,15 @@ async def release_and_forget_volunteer(
         .values(volunteer_id=None, swap_offered_at=None)
     )
     return int(getattr(released, "rowcount", 0) or 0)
+
+
+async def forget_never_pair(session: Session, group_id: int, phone: str) -> None:
+    """A patient's never-pair list names volunteers by phone: an erased one leaves it."""
+    for patient in (
+        await session.scalars(select(Patient).where(Patient.group_id == group_id))
+    ).all():
+        if phone in patient.never_pair:
+            patient.never_pair = [p for p in patient.never_pair if p != phone]
 
 
 async def scrub_text(session: Session, group_id: int, secrets: list[str], mark: str) -> None:
