@@ -53,6 +53,11 @@ from rota.storage.repository import Session
 log = logging.getLogger(__name__)
 
 
+# A pass claims at most this many; at 10 SMS a second it lasts ~2 s, so an urgent alert
+# raised while a pass is under way waits at most that long (benchmarks/urgent_latency.py).
+BATCH_SIZE = 20
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -63,7 +68,7 @@ class Dispatcher:
         max_attempts: int = 8,
         base_backoff: timedelta = timedelta(seconds=30),
         max_backoff: timedelta = timedelta(hours=1),
-        batch_size: int = 100,
+        batch_size: int = BATCH_SIZE,
         concurrency: int = 8,
         sending_lease: timedelta = timedelta(minutes=2),
         max_pacing_wait: float = 1.0,

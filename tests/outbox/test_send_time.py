@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox import Dispatcher, queue_message
+from rota.outbox.dispatcher import BATCH_SIZE
 from rota.outbox.priority import Priority
 from rota.ports import Outgoing, Sent
 from rota.services.patient_replies import opt_out
@@ -40,10 +41,10 @@ async def test_with_1000_routine_messages_queued_an_urgent_alert_goes_in_the_fir
     sms, clock = FakeChannel("sms"), SimulatedClock()
     outbox = Dispatcher(db, {"sms": sms}, monotonic=clock.monotonic, sleep=clock.sleep)
 
-    # The real rate limits (10 SMS a second) and batch size (100): one pass is one batch.
+    # The real rate limits (10 SMS a second) and batch size (20): one pass is one batch.
     stats = await outbox.run_once(NOW)
 
-    assert stats.claimed == 100 and clock.t >= 9.0  # the batch was paced over ~10 s
+    assert stats.claimed == BATCH_SIZE and clock.t >= 1.9  # the batch was paced over ~2 s
     assert sms.sent[0].body.startswith("URGENT")
     urgent = next(m for m in await messages(db) if m.key.startswith("escalation:"))
     assert urgent.status == MessageStatus.SENT and urgent.priority == Priority.URGENT
