@@ -42,11 +42,11 @@ from rota.outbox.models import (
     UnreachableHook,
     VolunteerUnreachable,
 )
+from rota.outbox.queue import split_for
 from rota.outbox.ratelimit import DEFAULT_RATE_LIMITS, RateLimit, RateLimiter
 from rota.outbox.recovery import SendWindow, settle_interrupted
 from rota.outbox.rules import next_allowed_send, suppression_reason
 from rota.ports import Channel, SendFailed
-from rota.sms_text import split_sms
 from rota.storage.db import Database
 from rota.storage.repository import Session
 
@@ -211,7 +211,7 @@ class Dispatcher:
         if body is None:
             return Outcome(message, MessageStatus.SUPPRESSED, error="no longer true when sent")
         # Worded now, so split now: the rest of a long text follows as parts of this message.
-        parts = split_sms(body) if message.channel == "sms" else [body]
+        parts = split_for(message.channel, body)
         for number, part in enumerate(parts[1:], start=2):
             await store.queue_part(session, message.id, number, part, now=now)
         if parts[0] != message.body:

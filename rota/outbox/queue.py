@@ -17,6 +17,21 @@ from rota.sms_text import split_sms
 from rota.storage.repository import Session
 
 MAX_KEY = 160
+# Telegram refuses a text over 4,096 characters, counted in UTF-16 units after entities are
+# parsed; queued Telegram texts are plain (escaped by the channel), so a margin for emoji
+# (two units each) keeps every part under it.
+TELEGRAM_PART = 4000
+
+
+def split_for(channel: str, body: str) -> list[str]:
+    """The parts a text is sent as on its channel: several only when it is too long for one."""
+    if channel == "sms":
+        return split_sms(body)
+    if channel == "telegram":
+        return split_sms(body, limit=TELEGRAM_PART)
+    return [body]
+
+
 MAX_ADDRESS = 32
 
 
@@ -58,7 +73,7 @@ async def queue_message(
         # Consent, opt-out and landline are re-checked on the patient record at send time.
         raise ValueError("a patient-facing message needs the patient's id")
     kind = purpose_of(key, purpose)
-    parts = split_sms(body) if channel == "sms" and subject is None else [body]
+    parts = split_for(channel, body) if subject is None else [body]
     values = {
         "key": key,
         "purpose": kind,
@@ -78,7 +93,21 @@ async def queue_message(
         "attempts": 0,
         "created_at": now,
     }
-    queued = await store.insert_message(session, {**values, "body": parts[0]})
+    if len(parts) > 1:  # buttons belong under the last part, where the reader ends up
+        first = {**values, "body": parts[0], "buttons": []}
+    else:
+        first = {**values, "body": parts[0]}
+    queued = await store.insert_message(session, first)
     for number, part in enumerate(parts[1:], start=2):
-        await store.insert_message(session, {**values, "key": f"{key}#{number}", "body": part})
+        last = number == len(parts)
+        await store.insert_message(
+            session,
+            {
+                **values,
+                "key": f"{key}#{number}",
+                "body": part,
+                "buttons": values["buttons"] if last else [],
+                "photo": None,
+            },
+        )
     return queued

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from rota.domain import MessageStatus, RecipientKind
-from rota.outbox import queue_message
+from rota.outbox import Dispatcher, queue_message
 from rota.storage import Group
-from tests.outbox.fakes import add_group, messages, queue_volunteer_note
+from tests.outbox.fakes import FakeChannel, add_group, messages, queue_volunteer_note
+
+NOW_FOR_PARTS = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # inside texting hours
 
 
 async def test_queueing_the_same_key_twice_keeps_one_message(db, now):
@@ -107,3 +110,23 @@ async def test_a_patient_text_without_the_patients_id_is_refused(sqlite_db, now)
                 recipient_kind=RecipientKind.PATIENT, recipient_id=None,
                 address="+447700900123", body="Hello", now=now,
             )  # fmt: skip
+
+
+async def test_a_queued_telegram_text_too_long_for_one_message_goes_as_parts_with_buttons_last(
+    sqlite_db,
+):
+    report = "\n".join(f"RP{n:04d} not reached: 3 attempts, no answer 😟" for n in range(400))
+    async with sqlite_db.transaction() as session:
+        await queue_message(
+            session, key="report:2026-W49:organiser:1", group_id=None, channel="telegram",
+            recipient_kind=RecipientKind.ORGANISER, recipient_id=1, address="5550001",
+            body=report, now=NOW_FOR_PARTS, buttons=[[("Seen", "ack:1")]],
+        )  # fmt: skip
+    telegram = FakeChannel("telegram")
+    await Dispatcher(sqlite_db, {"telegram": telegram}, rate_limits=None).run_once(NOW_FOR_PARTS)
+
+    sent = telegram.sent
+    assert len(sent) >= 5
+    assert all(len(m.body.encode("utf-16-le")) // 2 <= 4096 for m in sent)
+    assert [bool(m.buttons) for m in sent] == [False] * (len(sent) - 1) + [True]
+    assert "RP0000" in sent[0].body and "RP0399" in sent[-1].body
