@@ -99,12 +99,14 @@ def routes(runtime: Runtime) -> list[Route]:
                 return await _rung(group, caller, our_number, int(call_id), step, form)
             if step == "pick":
                 return await _picked(group, caller, our_number, form.get("Digits", ""))
-            return await _menu(group, caller)
+            return await _menu(group, caller, form["CallSid"])
         except Refused as refused:
             return _say(str(refused))
 
-    async def _menu(group: Group, caller: str) -> Response:
-        menu = await dialling.dial_in_menu(runtime.db, group, caller=caller, now=runtime.clock())
+    async def _menu(group: Group, caller: str, call_sid: str) -> Response:
+        menu = await dialling.dial_in_menu(
+            runtime.db, group, caller=caller, now=runtime.clock(), call_sid=call_sid
+        )
         response = VoiceResponse()
         if menu.volunteer_id is None:
             log.info("voice: call from an unregistered number refused")

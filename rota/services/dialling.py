@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rota.domain import OutcomeKind, VolunteerStatus
+from rota.phones import national
 from rota.services.audit import record
-from rota.services.calls import Refused, volunteer_actor
+from rota.services.calls import NOT_AVAILABLE, Refused, volunteer_actor
 from rota.services.groups import max_call_minutes
-from rota.services.notify import tell_volunteer, when
+from rota.services.notify import tell_organisers, tell_volunteer, when
 from rota.services.outcomes import record_outcome
 from rota.services.patient_replies import greeting_name
 from rota.storage import attempt_queries, repository, rota_queries
@@ -120,13 +121,16 @@ async def _check_dialable(session: Session, call: Call, now: datetime) -> Patien
     return patient
 
 
-async def dial_in_menu(db: Database, group: Group, *, caller: str, now: datetime) -> Menu:
+async def dial_in_menu(
+    db: Database, group: Group, *, caller: str, now: datetime, call_sid: str | None = None
+) -> Menu:
     """What a caller to the group's number hears, by the number they ring from."""
     async with db.transaction() as session:
         contact = await organiser_phone(session, group)
         volunteer = await _volunteer(session, group, caller)
         if volunteer is None:
-            return Menu(None, [], NOT_REGISTERED.format(group=group.name), contact)
+            message = await _patient_rang(session, group, caller, call_sid=call_sid, now=now)
+            return Menu(None, [], message or NOT_REGISTERED.format(group=group.name), contact)
         tz = ZoneInfo(group.timezone)
         held = await rota_queries.held_calls(session, volunteer.id, now=now)
         menu = []
@@ -149,6 +153,39 @@ async def dial_in_menu(db: Database, group: Group, *, caller: str, now: datetime
         else:
             message = "You have no current call to make. Thank you for volunteering."
         return Menu(volunteer.id, [], message, contact)
+
+
+async def _patient_rang(
+    session: Session, group: Group, caller: str, *, call_sid: str | None, now: datetime
+) -> str | None:
+    """A patient ringing the group's number: the organisers are told who (by reference),
+    once per call, and the patient hears the practice's number. Nothing is recorded."""
+    _organisers, _volunteers, patients = await repository.people_with_phone(
+        session, group.id, caller
+    )
+    if not patients:
+        return None
+    patient = patients[0]
+    if call_sid:
+        local = now.astimezone(ZoneInfo(group.timezone))
+        await tell_organisers(
+            session,
+            group,
+            key=f"patient-rang:{call_sid}",
+            now=now,
+            text=f"Patient {patient.ref} rang the group's number at {local:%H:%M on %a %d %b}. "
+            "Please ring them back.",
+        )
+    practice = (
+        f" To speak to the practice, ring {national(group.practice_contact)}."
+        if (group.practice_contact)
+        else ""
+    )
+    return (
+        f"Thank you for calling {group.name}. A volunteer or organiser will ring you back."
+        f"{practice} If you need urgent medical help, ring 111. In an emergency, ring 999. "
+        "Goodbye."
+    )
 
 
 async def bridge(
@@ -199,8 +236,10 @@ async def plan_ring(
             if (call_id is not None and c.id == call_id)
             or (code is not None and c.code == code.upper())
         ]
-        if len(wanted) != 1:
-            raise Refused(f"Call {code or ''} is not one of your current calls.".replace("  ", " "))
+        if len(wanted) != 1:  # by button id: the same words for every id (see NOT_AVAILABLE)
+            raise Refused(
+                NOT_AVAILABLE if call_id is not None else f"Call {code} is not one of your calls."
+            )
         call = wanted[0]
         await _check_dialable(session, call, now)
         return RingPlan(call.id, call.code, volunteer.phone, group.sms_number)

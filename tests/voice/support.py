@@ -5,16 +5,22 @@ from __future__ import annotations
 import itertools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from sqlalchemy import select
 
+from bot.runtime import Runtime
+from bot.web import create_app
 from rota.domain import CallStatus
+from rota.ports import Ringer
 from rota.storage import Call, Patient, Volunteer
 from rota.storage.db import Database
-from tests.sms.support import ACCOUNT, GROUP_NUMBER, PUBLIC, Twilio
+from tests.sms.support import ACCOUNT, GROUP_NUMBER, PUBLIC, Clock, Twilio, settings
 
 _sids = itertools.count(1)
 
@@ -112,3 +118,13 @@ async def connect(twilio: Twilio, held: Held, at: datetime, sid: str) -> ET.Elem
 
 
 __all__ = ["GROUP_NUMBER", "PUBLIC", "datetime"]
+
+
+@asynccontextmanager
+async def voice_app(db: Database, now: datetime, ringer: Ringer | None) -> AsyncIterator[Twilio]:
+    """The real app, as `twilio_app`, with "Ring me now" placed through `ringer`."""
+    clock = Clock(now)
+    runtime = Runtime(settings=settings(), db=db, clock=clock, voice=ringer)
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Twilio(client, clock)

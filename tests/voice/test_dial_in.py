@@ -255,3 +255,25 @@ async def test_a_patient_who_declined_calls_is_never_connected(week):
     )
     assert twiml(ring.text).find(".//Number") is None
     assert "asked not to be called" in spoken(twiml(ring.text))
+
+
+async def test_a_patient_ringing_the_group_number_hears_the_practice_and_organisers_hear_once(
+    week,
+):
+    held = await a_held_call(week.db)
+    sid = call_sid()
+    for _ in range(2):  # Twilio may fetch the same call's TwiML again
+        response = await week.twilio.post("/twilio/voice", dial_in(held.patient.phone, sid))
+        root = twiml(response.text)
+        assert root.find(".//Dial") is None and root.find(".//Gather") is None
+        said = spoken(root)
+        assert "07700 900999" in said and "999" in said  # the practice contact, national form
+        assert held.patient.name not in said
+    async with week.db.transaction() as session:
+        told = (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.key.like("patient-rang:%"))
+            )
+        ).all()
+    assert told and len({t.recipient_id for t in told}) == len(told)
+    assert all(held.patient.ref in t.body and held.patient.phone not in t.body for t in told)
