@@ -13,6 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rota.domain import OutcomeKind
+from rota.phones import national
 from rota.ports import Ringer, SendFailed
 from rota.services import availability, calls, dialling, outcomes
 from rota.services.calls import CallCard, Refused
@@ -131,7 +132,11 @@ def card_text(card: CallCard) -> str:
     notes = f" Notes: {card.notes}" if card.notes else ""
     swap = " (offered for swap)" if card.swap_offered else ""
     if card.patient_phone is None:  # masked calls: rung through the group's number
-        via = f"ring {card.ring_via} and choose the call" if card.ring_via else "ring the group"
+        via = (
+            f"ring {national(card.ring_via)}, choose the call"
+            if card.ring_via
+            else "ring the group"
+        )
         how = f" ({via}, or RING {card.code} to be rung)"
     else:
         how = f" {card.patient_phone}"
