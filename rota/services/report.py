@@ -111,7 +111,8 @@ async def _rung(session: Session, rota_id: int, tz: ZoneInfo) -> dict[str, Any]:
     calls = await rota_queries.calls_of_rota(session, rota_id)
     by_call = await attempt_queries.attempts_of_calls(session, (c.id for c in calls))
     every = [a for found in by_call.values() for a in found]
-    answered = [a for a in every if a.result == "completed" and a.seconds > 0]
+    # Twilio's DialCallStatus for a patient who picked up ("answered": they hung up first)
+    answered = [a for a in every if a.result in ("completed", "answered") and a.seconds > 0]
     return {
         "attempts": len(every),
         "answered": len(answered),
