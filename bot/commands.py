@@ -13,7 +13,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rota.domain import OutcomeKind
-from rota.services import availability, calls, outcomes
+from rota.phones import national
+from rota.ports import Ringer, SendFailed
+from rota.services import availability, calls, dialling, outcomes
 from rota.services.calls import CallCard, Refused
 from rota.storage.db import Database
 from rota.storage.people import Group, Volunteer
@@ -33,6 +35,7 @@ VERBS = (
     "avail",
     "pause",
     "resume",
+    "ring",
     "help",
 )
 OUTCOME_VERBS = {
@@ -42,7 +45,7 @@ OUTCOME_VERBS = {
     "urgent": OutcomeKind.URGENT,
     "declined": OutcomeKind.DECLINED,
 }
-NEEDS_CODE = {"claim", "swap", "take", "release", *OUTCOME_VERBS}
+NEEDS_CODE = {"claim", "swap", "take", "release", "ring", *OUTCOME_VERBS}
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,10 @@ def parse_day(text: str, today: date) -> date:
 
 def outcome_actions(card: CallCard) -> list[list[Action]]:
     c, i = card.code, card.call_id
+    # With masked calls the patient's number is not shown: Ringround rings the volunteer.
+    ring = [[Action("Ring me now", f"ring:{i}", f"RING {c}")]] if card.patient_phone is None else []
     return [
+        *ring,
         [
             Action("All well", f"done:{i}", f"DONE {c}"),
             Action("No answer", f"noanswer:{i}", f"NOANSWER {c}"),
@@ -125,7 +131,16 @@ def outcome_actions(card: CallCard) -> list[list[Action]]:
 def card_text(card: CallCard) -> str:
     notes = f" Notes: {card.notes}" if card.notes else ""
     swap = " (offered for swap)" if card.swap_offered else ""
-    return f"{card.code} {card.when}: {card.patient_name} {card.patient_phone}.{notes}{swap}"
+    if card.patient_phone is None:  # masked calls: rung through the group's number
+        via = (
+            f"ring {national(card.ring_via)}, choose the call"
+            if card.ring_via
+            else "ring the group"
+        )
+        how = f" ({via}, or RING {card.code} to be rung)"
+    else:
+        how = f" {card.patient_phone}"
+    return f"{card.code} {card.when}: {card.patient_name}{how}.{notes}{swap}"
 
 
 async def execute(
@@ -136,12 +151,43 @@ async def execute(
     *,
     channel: str,
     now: datetime,
+    ringer: Ringer | None = None,
 ) -> Reply:
-    """Run one command for a volunteer; a refusal becomes a polite reply, never an error."""
+    """Run one command for a volunteer; a refusal becomes a polite reply, never an error.
+
+    `ringer` places "Ring me now" calls (integrations/twilio_voice.py); None where the group's
+    number cannot make calls."""
     try:
+        if command.verb == "ring":
+            return await _ring(db, volunteer, command, ringer=ringer, now=now)
         return await _run(db, volunteer, group, command, channel=channel, now=now)
     except Refused as refusal:
         return Reply(str(refusal), ok=False)
+
+
+async def _ring(
+    db: Database, volunteer: Volunteer, command: Command, *, ringer: Ringer | None, now: datetime
+) -> Reply:
+    if command.code is None and command.call_id is None:
+        raise Refused("Which call? Add its code, e.g. RING A3.")
+    plan = await dialling.plan_ring(
+        db, volunteer.id, now=now, code=command.code, call_id=command.call_id
+    )
+    if ringer is None:
+        raise Refused(
+            "Ringing through the group's number is not set up. Please ask your organiser."
+        )
+    try:
+        await ringer.ring_volunteer(
+            volunteer_phone=plan.volunteer_phone,
+            group_number=plan.group_number,
+            call_id=plan.call_id,
+        )
+    except SendFailed:
+        raise Refused(
+            "Sorry, we could not ring you just now. Please try again in a minute."
+        ) from None
+    return Reply(f"Ringing you now for call {plan.code}. Answer and press 1 to be connected.")
 
 
 async def _run(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from config import Settings
-from rota.ports import Channel, Meetings
+from rota.ports import Channel, Meetings, Ringer
 from rota.storage.db import Database
 
 
@@ -25,5 +25,6 @@ class Runtime:
     channels: dict[str, Channel] = field(default_factory=dict)
     clock: Callable[[], datetime] = system_clock
     telegram: Any = None  # telegram.ext.Application when the bot runs
+    voice: Ringer | None = None  # "Ring me now" through Twilio Voice when configured
     meetings: Meetings | None = None  # Zoom when configured; None: template links only
     state: dict[str, Any] = field(default_factory=dict)  # health facts: scheduler, dispatcher

@@ -21,6 +21,7 @@ from bot.web import create_app
 from config import Settings
 from integrations.console import ConsoleChannel
 from integrations.twilio_sms import TwilioSmsChannel
+from integrations.twilio_voice import TwilioVoice
 from integrations.zoom import FixedLinkMeetings, ZoomMeetings
 from rota.outbox import Dispatcher
 from rota.ports import Meetings
@@ -55,6 +56,23 @@ async def _sms_channel(settings: Settings) -> Any:
     )
     await channel.open()  # the async client needs the running loop
     return channel
+
+
+async def _voice(settings: Settings) -> TwilioVoice | None:
+    """ "Ring me now" calls, with the same Twilio account as SMS; None without one."""
+    twilio = settings.twilio
+    if not twilio.configured or twilio.auth_token is None or twilio.account_sid is None:
+        return None
+    assert settings.public_base_url is not None  # checked by `problems` before start-up
+    voice = TwilioVoice(
+        account_sid=twilio.account_sid,
+        auth_token=twilio.auth_token.get_secret_value(),
+        public_base_url=str(settings.public_base_url),
+        from_number=twilio.from_number,
+        api_base_url=str(twilio.api_base_url) if twilio.api_base_url else None,
+    )
+    await voice.open()
+    return voice
 
 
 def _meetings(settings: Settings) -> Meetings | None:
@@ -104,6 +122,7 @@ def build_lifespan(runtime: Runtime) -> Any:
         stop = asyncio.Event()
         runtime.channels["sms"] = await _sms_channel(runtime.settings)
         runtime.channels["telegram"] = ConsoleChannel("telegram")
+        voice = runtime.voice = await _voice(runtime.settings)
         runtime.meetings = _meetings(runtime.settings)
         if await start_telegram(runtime) is None:
             _say("no Telegram token: bot messages are printed here (console Telegram channel)")
@@ -139,6 +158,9 @@ def build_lifespan(runtime: Runtime) -> Any:
             closer = getattr(runtime.channels.get("sms"), "aclose", None)
             if closer is not None:
                 await closer()
+            if voice is not None:
+                await voice.aclose()
+                runtime.voice = None
             meetings_closer = getattr(runtime.meetings, "aclose", None)
             if meetings_closer is not None:
                 await meetings_closer()

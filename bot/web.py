@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.runtime import Runtime
 from bot.sms import webhook as sms_webhook
 from bot.telegram import webhook as telegram_webhook
+from bot.voice import webhook as voice_webhook
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def create_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         *telegram_webhook.routes(runtime),
         *sms_webhook.routes(runtime),
+        *voice_webhook.routes(runtime),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(OneLineErrors)])
     app.state.runtime = runtime

@@ -103,6 +103,15 @@ def parse_phone(text: str, *, allow_fictional: bool = False, region: str = "GB")
     return Phone(e164, kind)
 
 
+def national(e164: str) -> str:
+    """'+441632960555' -> '01632 960555': how a number is written to people in its country."""
+    try:
+        number = phonenumbers.parse(e164)
+    except NumberParseException:
+        return e164
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+
+
 def mask(e164: str) -> str:
     """'+447700900123' -> '+44…123', for screens that need a hint, never for logs."""
     return f"{e164[:3]}…{e164[-3:]}" if len(e164) > 6 else "…"

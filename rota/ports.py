@@ -124,3 +124,14 @@ class Meetings(Protocol):
     ) -> None: ...
 
     async def delete_meeting(self, meeting_id: str) -> None: ...
+
+
+# --- Ringing through the group's number (docs/calls.md) -----------------------------------------
+
+
+class Ringer(Protocol):
+    """Rings a volunteer from the group's number for one call; raises SendFailed."""
+
+    async def ring_volunteer(
+        self, *, volunteer_phone: str, group_number: str | None, call_id: int
+    ) -> str: ...

@@ -145,7 +145,7 @@ async def test_sms_roles_see_only_what_they_hold(sqlite_db, now, role) -> None:
 
 # --- forged buttons: a draft's calls, walking ids, calls that are over ---------------------------
 
-VERBS = ("claim", "take", "swap", "done", "noanswer", "declined", "concern", "urgent")
+VERBS = ("claim", "take", "swap", "done", "noanswer", "declined", "concern", "urgent", "ring")
 
 
 async def _snapshot(db) -> list[tuple[object, ...]]:
@@ -215,3 +215,71 @@ async def test_a_call_that_is_over_cannot_be_acted_on_even_by_its_holder(sqlite_
         assert await _snapshot(bot.db) == before
         await bot.send(HOLDER, "/calls")
         assert disclosed(bot.texts(HOLDER), await secrets_except(bot.db, None)) == []
+
+
+# --- the voice routes: who can be connected to whom ----------------------------------------------
+
+
+async def test_voice_routes_connect_only_the_holder_to_their_own_patient(sqlite_db, now) -> None:
+    """Every role rings the group's number, presses every key and replays the connect step
+    of another's call: only a holder is ever connected, and only to their own patient."""
+    from rota.services.patient_replies import greeting_name
+    from tests.voice.support import call_sid, dial_in, rung, spoken, twiml
+
+    world = await published_week(sqlite_db, now)
+    await route_group_number(sqlite_db, now)
+    volunteers = sorted(world.volunteers.values(), key=lambda v: v.id)
+    everything = await _calls(sqlite_db)
+    first = min((c for c in everything if c.volunteer_id), key=lambda c: c.starts_at)
+    holder = next(v for v in volunteers if v.id == first.volunteer_id)
+    others = [v for v in volunteers if v.id != holder.id]
+    paused, left, other = others[0], others[1], others[2]
+    await set_status(sqlite_db, paused.id, VolunteerStatus.PAUSED)
+    await set_status(sqlite_db, left.id, VolunteerStatus.LEFT)
+    async with sqlite_db.transaction() as session:
+        patients = {p.id: p for p in await session.scalars(select(Patient))}
+    callers = {
+        "holder": (holder.phone, holder.id),
+        "other": (other.phone, other.id),
+        "paused": (paused.phone, paused.id),
+        "left": (left.phone, None),
+        "patient": (patients[first.patient_id].phone, None),
+        "unknown": (UNKNOWN_PHONE, None),
+    }
+    async with twilio_app(sqlite_db, first.starts_at) as twilio:
+        for role, (phone, volunteer_id) in callers.items():
+            allowed = {
+                c.patient_id
+                for c in everything
+                if volunteer_id is not None and c.volunteer_id == volunteer_id
+            }
+            sid = call_sid()
+            answers = [await twilio.post("/twilio/voice", dial_in(phone, sid))]
+            for key in "0123456789":
+                answers.append(
+                    await twilio.post("/twilio/voice?step=pick", dial_in(phone, sid, Digits=key))
+                )
+            for step in ("ring", "connect"):  # a forged "Ring me now" for the first call
+                answers.append(
+                    await twilio.post(
+                        f"/twilio/voice?step={step}&call={first.id}",
+                        rung(phone, call_sid(), Digits="1"),
+                    )
+                )
+            roots = [twiml(a.text) for a in answers]
+            dialled = {n.text for root in roots for n in root.iter("Number")}
+            allowed_phones = {patients[p].phone for p in allowed}
+            patient_phones = {p.phone for p in patients.values()}
+            assert dialled & patient_phones <= allowed_phones, role
+            said = " ".join(spoken(root) for root in roots)
+            allowed_names = {greeting_name(patients[p].name) for p in allowed}
+            for patient in patients.values():
+                if patient.id not in allowed:
+                    assert patient.phone not in said, role
+                    first_name = greeting_name(patient.name)
+                    if first_name not in allowed_names:
+                        assert f"to {first_name}," not in said, (role, first_name)
+            if role == "holder":
+                assert patients[first.patient_id].phone in dialled
+            else:
+                assert patients[first.patient_id].phone not in dialled, role

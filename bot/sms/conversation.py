@@ -18,6 +18,7 @@ from bot.sms.parser import Kind, Parsed
 from bot.sms.patients import answer_patient
 from rota.domain import DEFAULT_MAX_CALLS, ChannelKind
 from rota.phones import PhoneError, parse_phone
+from rota.ports import Ringer
 from rota.services import patient_replies
 from rota.services.audit import Actor
 from rota.services.calls import Refused
@@ -51,8 +52,9 @@ async def respond(
     key: str,
     now: datetime,
     allow_fictional: bool,
+    ringer: Ringer | None = None,
 ) -> str | None:
-    """The reply to text back (None: reply with nothing)."""
+    """The reply to text back (None: reply with nothing). `ringer` serves RING A3."""
     if group is None:  # a number we don't route and more than one group: only JOIN helps
         if parsed.kind == Kind.JOIN:
             return await _sign_up(db, sender, parsed, now, allow_fictional)
@@ -66,7 +68,7 @@ async def respond(
             db, group_id=group.id, phone=sender, key=key, now=now, volunteer_id=volunteer_id
         )
     if volunteer_id is not None:
-        return await _volunteer(db, group, volunteer_id, sender, parsed, now)
+        return await _volunteer(db, group, volunteer_id, sender, parsed, now, ringer)
     if "patient" in kinds:
         return await answer_patient(
             db, group_id=group.id, phone=sender, parsed=parsed, body=body, key=key, now=now
@@ -77,7 +79,13 @@ async def respond(
 
 
 async def _volunteer(
-    db: Database, group: Group, volunteer_id: int, phone: str, parsed: Parsed, now: datetime
+    db: Database,
+    group: Group,
+    volunteer_id: int,
+    phone: str,
+    parsed: Parsed,
+    now: datetime,
+    ringer: Ringer | None = None,
 ) -> str:
     if parsed.kind == Kind.START:
         # Lifts an opt-out of the same phone as a patient; the carrier unblocks it itself.
@@ -94,7 +102,7 @@ async def _volunteer(
         return USAGE + (CANCEL_HINT if carrier_word else "")
     async with db.transaction() as session:
         volunteer = await session.get_one(Volunteer, volunteer_id)
-    reply = await execute(db, volunteer, group, command, channel="sms", now=now)
+    reply = await execute(db, volunteer, group, command, channel="sms", now=now, ringer=ringer)
     text = render(reply)
     if command.verb == "urgent" and "999" not in text:
         text = f"{EMERGENCY_LINE} {text}"  # even when the alert could not be raised

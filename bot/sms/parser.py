@@ -68,6 +68,8 @@ SYNONYMS: dict[str, str] = {
     "AWAY": "pause",
     "RESUME": "resume",
     "BACK": "resume",
+    "RING": "ring",
+    "RINGME": "ring",
     "HELP": "help",
     "INFO": "help",
     "COMMANDS": "help",

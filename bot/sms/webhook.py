@@ -128,6 +128,7 @@ def routes(runtime: Runtime) -> list[Route]:
                 key=f"sms-in:{inbound_id}",
                 now=now,
                 allow_fictional=settings.allow_fictional_numbers,
+                ringer=runtime.voice,
             )
         except Exception as exc:  # the use-case rolled back: let a retry have another go
             await inbound.withdraw(runtime.db, inbound_id)

@@ -105,6 +105,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         CallbackQueryHandler(volunteer.take_tapped, pattern=volunteer.TAKE_PATTERN),
         CallbackQueryHandler(volunteer.offer_swap_tapped, pattern=volunteer.SWAP_PATTERN),
         CallbackQueryHandler(volunteer.outcome_tapped, pattern=volunteer.OUTCOME_PATTERN),
+        CallbackQueryHandler(volunteer.ring_me_tapped, pattern=volunteer.RING_PATTERN),
         # Organisers.
         CommandHandler("pending", organiser.show_pending),
         CommandHandler("rota", rota_review.review_rota),

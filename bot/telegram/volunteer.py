@@ -37,6 +37,7 @@ CLAIM_PATTERN = r"^claim:(\d{1,18})$"
 TAKE_PATTERN = r"^take:(\d{1,18})$"
 SWAP_PATTERN = r"^swap:(\d{1,18})$"
 OUTCOME_PATTERN = r"^(done|noanswer|declined):(\d{1,18})$"
+RING_PATTERN = r"^ring:(\d{1,18})$"
 
 
 def help_for(asker: Asker) -> str:
@@ -56,7 +57,13 @@ async def run(update: Update, context: ContextTypes.DEFAULT_TYPE, command: Comma
         return Reply(text, ok=False)
     runtime = runtime_of(context)
     return await execute(
-        runtime.db, asker.volunteer, asker.group, command, channel="telegram", now=runtime.clock()
+        runtime.db,
+        asker.volunteer,
+        asker.group,
+        command,
+        channel="telegram",
+        now=runtime.clock(),
+        ringer=runtime.voice,
     )
 
 
@@ -130,6 +137,10 @@ async def take_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def offer_swap_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_and_reply(update, context, Command("swap", call_id=_tapped_id(context)))
+
+
+async def ring_me_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_and_reply(update, context, Command("ring", call_id=_tapped_id(context)))
 
 
 async def outcome_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from rota.domain import VolunteerStatus
 from rota.languages import language_name
 from rota.services.audit import Actor, record
+from rota.services.groups import masked_calls
 from rota.services.notify import tell_organisers, tell_volunteer, when
 from rota.storage import rota_queries
 from rota.storage.db import Database
@@ -33,9 +34,10 @@ class CallCard:
     code: str
     when: str
     patient_name: str
-    patient_phone: str
+    patient_phone: str | None  # None when the group rings through its own number
     notes: str | None
     swap_offered: bool
+    ring_via: str | None = None  # the group's number to ring in on, with masked_calls on
 
 
 @dataclass(frozen=True)
@@ -67,16 +69,20 @@ def may_ring(volunteer: Volunteer, patient: Patient) -> bool:
     return patient.language in volunteer.languages and volunteer.phone not in patient.never_pair
 
 
-async def _card(session: Session, call: Call, tz: ZoneInfo) -> CallCard:
+async def _card(session: Session, call: Call, group: Group) -> CallCard:
     patient = await session.get_one(Patient, call.patient_id)
+    # With masked calls the volunteer rings through the group's number and never sees the
+    # patient's (docs/calls.md); the number is given only to Twilio when connecting.
+    masked = masked_calls(group)
     return CallCard(
         call_id=call.id,
         code=call.code,
-        when=when(call.starts_at, call.ends_at, tz),
+        when=when(call.starts_at, call.ends_at, ZoneInfo(group.timezone)),
         patient_name=patient.name,
-        patient_phone=patient.phone,
+        patient_phone=None if masked else patient.phone,
         notes=patient.notes,
         swap_offered=call.swap_offered_at is not None,
+        ring_via=group.sms_number if masked else None,
     )
 
 
@@ -86,9 +92,8 @@ async def my_calls(
     """The volunteer's own current calls; each patient shown is recorded in the audit log."""
     async with db.transaction() as session:
         volunteer, group = await active_volunteer(session, volunteer_id)
-        tz = ZoneInfo(group.timezone)
         cards = [
-            await _card(session, c, tz)
+            await _card(session, c, group)
             for c in await rota_queries.held_calls(session, volunteer.id, now=now)
         ]
         for card in cards:
@@ -219,7 +224,7 @@ async def _handed_over(
     for what in (action, "patient.read"):
         record(session, actor, what, at=now, group_id=group.id, subject=f"call:{call.id}")
     await session.refresh(call)
-    return await _card(session, call, ZoneInfo(group.timezone))
+    return await _card(session, call, group)
 
 
 async def offer_swap(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rota.services.groups import reoffers_per_day
+from rota.services.groups import masked_calls, reoffers_per_day
 from rota.services.notify import Buttons, tell_organisers, tell_volunteer, text_patient, when
 from rota.services.offers import REOFFER_WITHIN, Load, offer_text, offers_due
 from rota.services.patient_replies import check_in_text
@@ -208,7 +208,14 @@ async def _checkin_text(sweep: Sweep, call: Call) -> None:
         patient,
         key=key,
         now=sweep.now,
-        text=check_in_text(patient.name, sweep.group.name, call.starts_at, call.ends_at, tz),
+        text=check_in_text(
+            patient.name,
+            sweep.group.name,
+            call.starts_at,
+            call.ends_at,
+            tz,
+            ring_from=sweep.group.sms_number if masked_calls(sweep.group) else None,
+        ),
     )
     sweep.stats.add("checkin", queued)
 

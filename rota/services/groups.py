@@ -127,7 +127,34 @@ def _practice_contact(value: str, allow_fictional: bool) -> dict[str, Any]:
 
 # Scheduler knobs live in the group's `settings` JSON rather than in columns of their own.
 REOFFERS_PER_DAY = 1  # bundled offers of open calls a volunteer may get in a day
-KNOBS = {"reoffers_per_day": REOFFERS_PER_DAY}
+# Ringing through the group's number (docs/calls.md): volunteers then never see a patient's
+# number, and each bridged call is cut off after MAX_CALL_MINUTES to protect the group's bill.
+MAX_CALL_MINUTES = 60
+KNOBS: dict[str, Any] = {
+    "reoffers_per_day": REOFFERS_PER_DAY,
+    "masked_calls": False,
+    "max_call_minutes": MAX_CALL_MINUTES,
+}
+
+
+def masked_calls(group: Group) -> bool:
+    return bool((group.settings or {}).get("masked_calls", False))
+
+
+def max_call_minutes(group: Group) -> int:
+    return int((group.settings or {}).get("max_call_minutes", MAX_CALL_MINUTES))
+
+
+def _masked_calls(value: str) -> dict[str, Any]:
+    if value.lower() not in ("on", "off"):
+        raise GroupError("masked_calls should be on or off")
+    return {"masked_calls": value.lower() == "on"}
+
+
+def _max_call_minutes(value: str) -> dict[str, Any]:
+    if not value.isdigit() or not 5 <= int(value) <= 240:
+        raise GroupError("max_call_minutes should be a whole number of minutes from 5 to 240")
+    return {"max_call_minutes": int(value)}
 
 
 def reoffers_per_day(group: Group) -> int:
@@ -148,6 +175,8 @@ SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "sms_number": _phone_setting("sms_number"),
     "name": lambda v, _f: {"name": v.strip()},
     "reoffers_per_day": lambda v, _f: _reoffers_per_day(v),
+    "masked_calls": lambda v, _f: _masked_calls(v),
+    "max_call_minutes": lambda v, _f: _max_call_minutes(v),
 }
 
 
@@ -197,6 +226,8 @@ def describe_settings(group: Group) -> dict[str, str]:
         "sms_number": group.sms_number or "-",
         "join_code": group.code,
         "reoffers_per_day": str(reoffers_per_day(group)),
+        "masked_calls": "on" if masked_calls(group) else "off",
+        "max_call_minutes": str(max_call_minutes(group)),
     }
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rota.phones import national
 from rota.services.audit import Actor, record
 from rota.services.notify import tell_organisers
 from rota.sms_text import is_gsm7, without_controls
@@ -71,13 +72,20 @@ def _hello(display_name: str) -> str:
 
 
 def check_in_text(
-    display_name: str, group_name: str, starts_at: datetime, ends_at: datetime, tz: ZoneInfo
+    display_name: str,
+    group_name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    tz: ZoneInfo,
+    ring_from: str | None = None,
 ) -> str:
-    """The morning text on the day of a call."""
+    """The morning text on the day of a call; `ring_from` is the group's number when calls
+    come through it (masked calls), so the patient knows the call is not a stranger's."""
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    number = f" from {national(ring_from)}" if ring_from else ""
     return (
         f"{_hello(display_name)} a volunteer from {gsm_plain(group_name, GROUP_NAME_MAX)} "
-        f"will ring you today between {start:%H:%M} and {end:%H:%M}. "
+        f"will ring you today between {start:%H:%M} and {end:%H:%M}{number}. "
         "Reply STOP to stop these texts."
     )
 

@@ -11,7 +11,7 @@ from rota.domain import CallStatus, OutcomeKind, Risk
 from rota.services.audit import Actor, record
 from rota.services.groups import resolve_group
 from rota.services.rotas import RotaError
-from rota.storage import report_queries, rota_queries
+from rota.storage import attempt_queries, report_queries, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group
 from rota.storage.repository import Session
@@ -78,6 +78,7 @@ async def _report(
         bucket["due"] += 1
         bucket["reached"] += row.spoke_in_chain
     escalations = await report_queries.escalations_in(session, group.id, rota.id)
+    rung = await _rung(session, rota.id, tz)
     return {
         "week": week,
         "patients_due": len(by_patient) + len({u["patient_ref"] for u in uncovered}),
@@ -101,6 +102,36 @@ async def _report(
             for e in escalations
         ],
         "coverage": coverage,
+        **rung,
+    }
+
+
+async def _rung(session: Session, rota_id: int, tz: ZoneInfo) -> dict[str, Any]:
+    """Each ring of a patient through the group's number: counts, minutes and per call."""
+    calls = await rota_queries.calls_of_rota(session, rota_id)
+    by_call = await attempt_queries.attempts_of_calls(session, (c.id for c in calls))
+    every = [a for found in by_call.values() for a in found]
+    # Twilio's DialCallStatus for a patient who picked up ("answered": they hung up first)
+    answered = [a for a in every if a.result in ("completed", "answered") and a.seconds > 0]
+    return {
+        "attempts": len(every),
+        "answered": len(answered),
+        "minutes": round(sum(a.seconds for a in answered) / 60),
+        "call_attempts": [
+            {
+                "code": c.code,
+                "attempts": [
+                    {
+                        "at": a.at.astimezone(tz).isoformat(),
+                        "result": a.result,
+                        "seconds": a.seconds,
+                    }
+                    for a in by_call[c.id]
+                ],
+            }
+            for c in calls
+            if by_call[c.id]
+        ],
     }
 
 

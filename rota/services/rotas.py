@@ -26,7 +26,7 @@ from rota.services.planning import (
     store_plan,
     summary_record,
 )
-from rota.storage import cycle_queries, rota_queries
+from rota.storage import attempt_queries, cycle_queries, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group, Volunteer
 from rota.storage.repository import Session
@@ -376,6 +376,7 @@ async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
     tz = ZoneInfo(group.timezone)
     calls = await rota_queries.calls_of_rota(session, rota.id)
     sessions = await rota_queries.zoom_sessions_of_rota(session, rota.id)
+    attempts = await attempt_queries.attempts_of_calls(session, (c.id for c in calls))
 
     def local(instant: datetime) -> str:
         return instant.astimezone(tz).isoformat()
@@ -414,6 +415,11 @@ async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
                 "status": call_status(c.status, c.volunteer_id),
                 "attempt": c.attempt,
                 "version": c.version,
+                # each ring of the patient through the group's number (docs/calls.md)
+                "attempts": [
+                    {"at": local(a.at), "result": a.result, "seconds": a.seconds}
+                    for a in attempts.get(c.id, [])
+                ],
             }
             for c in calls
         ],

@@ -8,6 +8,7 @@ from rota.storage.messages import AuditEvent, Escalation, InboundMessage, Outbox
 from rota.storage.people import Erasure, Group, Organiser, Patient, Volunteer
 from rota.storage.rotas import (
     Call,
+    CallAttempt,
     CallOffer,
     Outcome,
     Rota,
@@ -20,6 +21,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Call",
+    "CallAttempt",
     "CallOffer",
     "Erasure",
     "Escalation",

@@ -125,3 +125,23 @@ class CallOffer(Base):
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
     call_version: Mapped[int] = mapped_column(Integer)
     offered_at: Mapped[datetime]
+
+
+class CallAttempt(Base):
+    """One time the patient's phone was rung through the group's number, and how it went.
+
+    Keyed by Twilio's id of the dialled leg, so a repeated or late callback adds nothing. No
+    phone numbers: the call says who was rung, and the row goes with its call.
+    """
+
+    __tablename__ = "call_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[str] = mapped_column(String(64), unique=True)  # DialCallSid / CallSid
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL")
+    )
+    result: Mapped[str] = mapped_column(String(16))  # completed | busy | no-answer | failed | …
+    seconds: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""Twilio Voice: calls through the group's number (docs/calls.md)."""
