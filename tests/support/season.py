@@ -1495,7 +1495,7 @@ def render(figures: SeasonFigures) -> str:
         + [f"{figures.season.weeks_with_capacity}/{len(figures.weeks)} wks"],
     )
     row(
-        "  high-risk calls due / could be made",
+        "  high-risk calls due / coverable",
         [f"{w.high_calls_due}/{w.high_capacity}" for w in figures.weeks] + [""],
     )
     for risk in RISKS:
