@@ -56,6 +56,7 @@ people.volunteers_app.command("invite")(privacy.invite)
 people.volunteers_app.command("approve")(privacy.approve)
 people.volunteers_app.command("pause")(privacy.pause)
 people.volunteers_app.command("resume")(privacy.resume)
+people.volunteers_app.command("set")(privacy.volunteer_set)
 app.command("serve")(service.serve)
 app.command("demo")(demo.demo)
 

@@ -127,7 +127,7 @@ def _practice_contact(value: str, allow_fictional: bool) -> dict[str, Any]:
 
 # Scheduler knobs live in the group's `settings` JSON rather than in columns of their own.
 REOFFERS_PER_DAY = 1  # bundled offers of open calls a volunteer may get in a day
-KNOBS = {"reoffers_per_day": REOFFERS_PER_DAY}
+KNOBS = {"reoffers_per_day": REOFFERS_PER_DAY, "digest_at": "08:00", "console_url": None}
 
 
 def reoffers_per_day(group: Group) -> int:
@@ -140,6 +140,22 @@ def _reoffers_per_day(value: str) -> dict[str, Any]:
     return {"reoffers_per_day": int(value)}
 
 
+def _digest_at(value: str) -> dict[str, Any]:
+    try:
+        return {"digest_at": format_clock(parse_clock(value))}
+    except ValueError as error:
+        raise GroupError(f"digest_at should look like 08:00 ({error})") from None
+
+
+def _console_url(value: str) -> dict[str, Any]:
+    """Where SMS organisers' digests point; "-" removes it (then the digest has no link)."""
+    if value in ("", "-"):
+        return {"console_url": None}
+    if not value.startswith("https://") or len(value) > 100 or " " in value:
+        raise GroupError("console_url should be an https:// address of at most 100 characters")
+    return {"console_url": value}
+
+
 SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "call_minutes": lambda v, _f: _call_minutes(v),
     "quiet_hours": lambda v, _f: _quiet_hours(v),
@@ -148,6 +164,8 @@ SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "sms_number": _phone_setting("sms_number"),
     "name": lambda v, _f: {"name": v.strip()},
     "reoffers_per_day": lambda v, _f: _reoffers_per_day(v),
+    "digest_at": lambda v, _f: _digest_at(v),
+    "console_url": lambda v, _f: _console_url(v),
 }
 
 
@@ -197,6 +215,8 @@ def describe_settings(group: Group) -> dict[str, str]:
         "sms_number": group.sms_number or "-",
         "join_code": group.code,
         "reoffers_per_day": str(reoffers_per_day(group)),
+        "digest_at": str((group.settings or {}).get("digest_at") or KNOBS["digest_at"]),
+        "console_url": str((group.settings or {}).get("console_url") or "-"),
     }
 
 

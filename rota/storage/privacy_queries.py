@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from rota.domain import CallStatus, MessageStatus
-from rota.storage.messages import InboundMessage, OutboxMessage
+from rota.storage.messages import DigestItem, InboundMessage, OutboxMessage
 from rota.storage.people import Erasure, Patient, Volunteer
 from rota.storage.repository import Session
 from rota.storage.rotas import Call, Outcome, Rota
@@ -121,6 +121,10 @@ async def scrub_text(session: Session, group_id: int, secrets: list[str], mark: 
             message.body, message.buttons = mark, []
             if to_them:
                 message.address = mark
+    held = (await session.scalars(select(DigestItem).where(DigestItem.group_id == group_id))).all()
+    for notice in held:  # notices waiting for (or carried by) an organiser's digest
+        if any(needle in notice.body for needle in needles):
+            notice.body, notice.buttons = mark, []
     inbound = (
         await session.scalars(select(InboundMessage).where(InboundMessage.group_id == group_id))
     ).all()
