@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from rota.domain import CallStatus, MessageStatus
 from rota.storage.messages import DigestItem, InboundMessage, OutboxMessage
@@ -22,10 +22,11 @@ FINAL = (
 
 # The tables each kind of forgetting rewrites: their old row versions must go too.
 PATIENT_ERASURE_TABLES = tuple(
-    t.__tablename__ for t in (Patient, Call, Outcome, OutboxMessage, InboundMessage, Rota)
+    t.__tablename__
+    for t in (Patient, Call, Outcome, OutboxMessage, InboundMessage, Rota, DigestItem)
 )
 VOLUNTEER_ERASURE_TABLES = tuple(
-    t.__tablename__ for t in (Volunteer, Patient, Call, OutboxMessage, InboundMessage)
+    t.__tablename__ for t in (Volunteer, Patient, Call, OutboxMessage, InboundMessage, DigestItem)
 )
 # The nightly purge also vacuums what an erasure could not (a long transaction elsewhere).
 PURGE_TABLES = tuple(sorted(set(PATIENT_ERASURE_TABLES) | set(VOLUNTEER_ERASURE_TABLES)))
@@ -49,6 +50,10 @@ async def blank_final_messages(session: Session, *, before: datetime) -> int:
             OutboxMessage.body != PURGED,
         )
         .values(body=PURGED, address=PURGED, buttons=[], photo=None)
+    )
+    # A notice a digest carried is in that digest's outbox row: its own copy can go.
+    await session.execute(
+        delete(DigestItem).where(DigestItem.created_at < before, DigestItem.digest_key.is_not(None))
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
