@@ -29,6 +29,9 @@ from rota.windows import local_to_utc, parse_clock
 DEFAULT_DIGEST_AT = 8 * 60
 TELEGRAM_BUDGET = 3500  # characters of notices; Telegram allows 4,096 in one message
 MAX_BUTTON_ROWS = 8  # a keyboard longer than a phone's screen is not read
+# Notices about calls still needing someone get one button to see them (and assign or ring).
+ABOUT_OPEN_CALLS = frozenset({"open-call", "holder-inactive", "swap-untaken", "released"})
+OPEN_CALLS_BUTTON = ("Open calls", "open-calls")  # bot/telegram/organiser.py
 # What each kind of notice is called in the SMS digest's count; others are "other notices".
 NAMES = {
     "chase-organisers": "calls with no outcome logged",
@@ -105,11 +108,11 @@ async def _queue(
 
 
 def telegram_digest(items: Sequence[DigestItem]) -> tuple[str, list[list[tuple[str, str]]]]:
-    """The notices one per line, as long as a message allows, with their buttons."""
+    """The notices numbered, as many as a message allows, with their buttons ("2: Approve")."""
     lines: list[str] = []
     used = 0
-    for item in items:
-        line = f"- {item.body}"
+    for number, item in enumerate(items, start=1):
+        line = f"{number}. {item.body}"
         if used + len(line) > TELEGRAM_BUDGET:
             break
         lines.append(line)
@@ -118,10 +121,12 @@ def telegram_digest(items: Sequence[DigestItem]) -> tuple[str, list[list[tuple[s
     rest = len(items) - len(lines)
     tail = [f"...and {rest} more: see /alerts and /rota."] if rest else []
     rows: list[list[tuple[str, str]]] = []
-    for item in items:
+    if any(item.purpose in ABOUT_OPEN_CALLS for item in items):
+        rows.append([OPEN_CALLS_BUTTON])
+    for number, item in enumerate(items[: len(lines)], start=1):
         for row in item.buttons:
-            pairs = [(str(label), str(data)) for label, data in row]
-            if pairs and pairs not in rows and len(rows) < MAX_BUTTON_ROWS:
+            pairs = [(f"{number}: {label}", str(data)) for label, data in row]
+            if pairs and len(rows) < MAX_BUTTON_ROWS:
                 rows.append(pairs)
     return "\n".join([head, *lines, *tail]), rows
 

@@ -27,8 +27,18 @@ Buttons = Sequence[Sequence[tuple[str, str]]]
 # ring them or assign someone, told at once.
 HIGH_RISK_MISSED = "high-risk-missed"
 # What needs a person now, besides URGENT-priority alerts: concerns and patients not reached
-# ("escalation"), a patient's own words, a high-risk patient about to be missed.
-NEEDS_A_PERSON = frozenset({"escalation", "patient-reply", HIGH_RISK_MISSED})
+# ("escalation"), a patient's own words, a high-risk patient about to be missed, and a Zoom
+# session tomorrow whose patients miss it unless someone acts (no host, no link, no text).
+NEEDS_A_PERSON = frozenset(
+    {
+        "escalation",
+        "patient-reply",
+        HIGH_RISK_MISSED,
+        "zoom-unhosted",
+        "zoom-pending",
+        "zoom-phone",
+    }
+)
 # Already one scheduled summary of their own: the weekly report (with its chart), the digest.
 SUMMARIES = frozenset({"report", "digest"})
 

@@ -24,6 +24,7 @@ from rota.services.cycle import URGENT_REPEAT, run_due_work
 from rota.services.groups import add_organiser, set_setting
 from rota.services.hours import set_for_organiser, set_for_volunteer
 from rota.services.outcomes import record_outcome
+from rota.services.report import messages_sent
 from rota.storage import Call, DigestItem, Escalation, Group, OutboxMessage, Volunteer
 from tests.cycle.practice import practice
 from tests.cycle.simulation import Simulation
@@ -203,6 +204,12 @@ async def test_a_busy_day_gives_each_organiser_one_digest_and_only_what_needs_th
         if m.address == phone and since[m.message_id] > world["sunday"] - timedelta(days=2)
     ]
     assert theirs and all(9 <= at.hour < 17 for at in theirs)
+    # Every message is counted by purpose and recipient kind (`ringround messages`).
+    counted = await messages_sent(sqlite_db, None, week, actor=CLI, now=sim.clock.now)
+    by = {(r["recipient"], r["purpose"]): r["sent"] for r in counted if r["channel"] != "-"}
+    assert by[("organiser", "digest")] == 4  # two organisers, Monday and Tuesday
+    assert by[("organiser", "urgent")] >= 2 and by[("practice", "urgent")] == 1
+    assert sum(n for (kind, _), n in by.items() if kind == "volunteer") > 0
 
 
 async def test_the_digest_goes_once_a_day_across_repeated_sweeps_and_a_restart(sqlite_db):
