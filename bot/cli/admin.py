@@ -126,3 +126,36 @@ def organiser_add(
         return "organiser added"
 
     typer.echo(run(work))
+
+
+@organiser_app.command("set")
+def organiser_set(
+    setting: Annotated[str, typer.Argument(help="quiet_hours or digest_at.")],
+    value: Annotated[str, typer.Argument(help="e.g. 08:00-21:00, 18:00, or off.")],
+    telegram_id: Annotated[
+        int | None, typer.Option("--telegram-id", help="The organiser's Telegram user id.")
+    ] = None,
+    phone: Annotated[str | None, typer.Option(help="The organiser's mobile.")] = None,
+    group: GroupOption = None,
+) -> None:
+    """An organiser's own hours (urgent alerts still go at once) or daily digest time."""
+    from rota.phones import parse_phone
+    from rota.services import hours
+
+    async def work(config: Settings, db: Database) -> dict[str, str]:
+        e164 = None
+        if phone is not None:
+            e164 = parse_phone(phone, allow_fictional=config.allow_fictional_numbers).e164
+        return await hours.set_for_organiser(
+            db,
+            group,
+            telegram_id=telegram_id,
+            phone=e164,
+            setting=setting,
+            value=value,
+            actor=actor(),
+            now=now(),
+        )
+
+    shown = run(work)
+    typer.echo(f"organiser: {setting} = {shown[setting]}")

@@ -1,4 +1,4 @@
-"""`ringround erase …`, `purge`, `audit`, `alerts` and `volunteers invite/approve/pause/resume`."""
+"""`ringround erase …`, `purge`, `audit`, `alerts`, `volunteers invite/approve/pause/resume/set`."""
 
 from __future__ import annotations
 
@@ -235,3 +235,22 @@ def resume(phone: PhoneArg, group: GroupOption = None) -> None:
         lambda db, vid, _gid: availability.resume(db, vid, channel="cli", now=now(), by=actor()),
     )
     typer.echo("back on the rota")
+
+
+def volunteer_set(
+    phone: PhoneArg,
+    setting: Annotated[str, typer.Argument(help="quiet_hours or digest_at.")],
+    value: Annotated[str, typer.Argument(help="e.g. 09:00-19:00, 10:00, or off.")],
+    group: GroupOption = None,
+) -> None:
+    """A volunteer's own hours, or the earliest time for their daily offer of open calls."""
+    from rota.services import hours
+
+    shown = _volunteer_action(
+        phone,
+        group,
+        lambda db, vid, gid: hours.set_for_volunteer(
+            db, vid, group_id=gid, setting=setting, value=value, actor=actor(), now=now()
+        ),
+    )
+    typer.echo(f"volunteer: {setting} = {shown[setting]}")

@@ -42,3 +42,29 @@ def report(
         typer.echo(report_text(found))
         if png is not None:
             typer.echo(f"chart written to {png}")
+
+
+def messages(
+    week: WeekOption = None,
+    as_json: JsonFlag = False,
+    group: GroupOption = None,
+) -> None:
+    """Messages sent in the week by purpose and recipient (volunteer, organiser, patient...)."""
+    from rota.services.report import messages_sent
+
+    label = parse_week_option(week)
+
+    async def work(_config: Settings, db: Database) -> list[dict[str, Any]]:
+        return await messages_sent(db, group, label, actor=actor(), now=now())
+
+    rows = run(work)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("no messages sent that week")
+    for recipient in dict.fromkeys(r["recipient"] for r in rows):
+        mine = [r for r in rows if r["recipient"] == recipient]
+        typer.echo(f"{recipient}: {sum(r['sent'] for r in mine)} sent")
+        for row in mine:
+            typer.echo(f"  {row['purpose']:<20} {row['channel']:<9} {row['sent']:>6}")

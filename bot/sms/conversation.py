@@ -19,7 +19,7 @@ from bot.sms.patients import answer_patient
 from rota.domain import DEFAULT_MAX_CALLS, ChannelKind
 from rota.phones import PhoneError, parse_phone
 from rota.ports import Ringer
-from rota.services import patient_replies
+from rota.services import oversight, patient_replies
 from rota.services.audit import Actor
 from rota.services.calls import Refused
 from rota.services.identity import phone_roles
@@ -36,7 +36,10 @@ UNKNOWN_NUMBER = (
     "This is Ringround, for PPG volunteers. To help, text JOIN, your group code and your "
     "name, e.g. JOIN RIVER123 Jane Smith. We keep them only to arrange calls."
 )
-ORGANISER = "Organisers: please use Telegram or the ringround command. Texts are for volunteers."
+ORGANISER = (
+    "Organisers: text ACK 12 to acknowledge alert 12 (ACK alone: the newest). For the rest "
+    "please use Telegram or the ringround command."
+)
 NEW_VOLUNTEER = "Thank you, {name}! {group} will approve you soon."
 ASK_AVAILABILITY = " Then say when you are free: AVAIL Mon 10:00-12:00"
 SIGN_UP_ACTOR = Actor("volunteer", None, "volunteer", "sms")
@@ -67,6 +70,8 @@ async def respond(
         return await patient_replies.opt_out(
             db, group_id=group.id, phone=sender, key=key, now=now, volunteer_id=volunteer_id
         )
+    if parsed.kind == Kind.ACK and "organiser" in kinds:  # as the Telegram button does
+        return await _acknowledge(db, group, kinds["organiser"], parsed, now)
     if volunteer_id is not None:
         return await _volunteer(db, group, volunteer_id, sender, parsed, now, ringer)
     if "patient" in kinds:
@@ -107,6 +112,18 @@ async def _volunteer(
     if command.verb == "urgent" and "999" not in text:
         text = f"{EMERGENCY_LINE} {text}"  # even when the alert could not be raised
     return text
+
+
+async def _acknowledge(
+    db: Database, group: Group, organiser_id: int | None, parsed: Parsed, now: datetime
+) -> str:
+    assert organiser_id is not None  # organisers' roles always carry their id
+    try:
+        return await oversight.acknowledge_by_text(
+            db, group.id, organiser_id, parsed.alert, now=now
+        )
+    except Refused as refusal:
+        return str(refusal)
 
 
 def render(reply: Reply) -> str:

@@ -83,6 +83,8 @@ _GROUP_CODE = re.compile(r"[A-Za-z0-9]{3,32}")
 _NAME = re.compile(r"[^\W\d_]+(?:[ '.-]+[^\W\d_]+)*\.?")
 _WINDOW_START = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+\d", re.IGNORECASE)
 _LEADING_JUNK = " \t\r\n:;,.-"
+ACK_WORDS = frozenset({"ACK", "ACKNOWLEDGE", "ACKNOWLEDGED"})
+_ALERT_NUMBER = re.compile(r"[\s:;,.#-]*(\d{1,18})\b")
 
 
 class Kind(StrEnum):
@@ -91,6 +93,7 @@ class Kind(StrEnum):
     START = "start"
     HELP = "help"  # the single word HELP / INFO
     JOIN = "join"
+    ACK = "ack"  # an organiser acknowledging an alert: "ACK 12", or "ACK" for the newest
     OTHER = "other"  # words that are none of the above
     EMPTY = "empty"  # nothing readable: blank, or only emoji and punctuation
     TOO_LONG = "too_long"
@@ -110,6 +113,7 @@ class Parsed:
     command: Command | None = None
     join: JoinRequest | None = None
     keyword: str | None = None  # the carrier keyword or first word as typed, upper case
+    alert: int | None = None  # ACK's alert number
 
 
 def normalise(body: str) -> str:
@@ -138,6 +142,9 @@ def parse_sms(body: str | None) -> Parsed:
     rest = text[head.end() :]
     if first == "JOIN":
         return Parsed(Kind.JOIN, join=parse_join(rest), keyword=first)
+    if first in ACK_WORDS and text[: head.start()].strip(_LEADING_JUNK) == "":
+        number = _ALERT_NUMBER.match(rest)
+        return Parsed(Kind.ACK, keyword=first, alert=int(number[1]) if number else None)
     verb = None
     if len(words) > 1 and (first + words[1]) in SYNONYMS:  # "no answer", "my calls"
         second = _WORD.search(rest)

@@ -113,6 +113,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         CommandHandler("alerts", organiser.show_alerts),
         CallbackQueryHandler(organiser.decide_volunteer_tapped, pattern=organiser.DECIDE_PATTERN),
         CallbackQueryHandler(organiser.acknowledge_tapped, pattern=organiser.ACK_PATTERN),
+        CallbackQueryHandler(organiser.open_calls_tapped, pattern=organiser.OPEN_CALLS_PATTERN),
         CallbackQueryHandler(rota_review.build_tapped, pattern=rota_review.BUILD_PATTERN),
         CallbackQueryHandler(rota_review.publish_tapped, pattern=rota_review.PUBLISH_PATTERN),
         MessageHandler(filters.Document.ALL, csv_import.send_csv_file),

@@ -21,6 +21,7 @@ from rota.windows import week_of
 
 DECIDE_PATTERN = r"^(approve|reject):(\d{1,18})$"
 ACK_PATTERN = r"^ack:(\d{1,18})$"
+OPEN_CALLS_PATTERN = r"^open-calls$"  # the daily digest's "Open calls" button
 NOT_ORGANISER = "Only an organiser of the group can do that."
 
 
@@ -109,6 +110,15 @@ async def acknowledge_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await drop_buttons(update)
         return
     await say(update, context, "That alert is not one of your group's.")
+
+
+async def open_calls_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The digest's "Open calls" button: the codes still needing someone, to assign or ring."""
+    asker = await _organiser_or_refuse(update, context)
+    if asker is None:
+        return
+    await answer(update)
+    await say(update, context, await open_calls_overview(asker, runtime_of(context)))
 
 
 async def open_calls_overview(asker: Asker, runtime: Runtime) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rota.services.digest import send_digests
 from rota.services.groups import masked_calls, reoffers_per_day
 from rota.services.notify import Buttons, tell_organisers, tell_volunteer, text_patient, when
 from rota.services.offers import REOFFER_WITHIN, Load, offer_text, offers_due
@@ -129,6 +130,8 @@ async def run_due_work(db: Database, now: datetime) -> CycleStats:
             await _offer_open_calls(sweep)
             await _urgent_repeats(sweep)
             await session_rules(sweep)  # Zoom sessions: host links, invites, phone lists
+            # Last, so today's notices queued above before the digest time go with it.
+            stats.add("digest", await send_digests(session, group, now))
     return stats
 
 

@@ -134,6 +134,8 @@ KNOBS: dict[str, Any] = {
     "reoffers_per_day": REOFFERS_PER_DAY,
     "masked_calls": False,
     "max_call_minutes": MAX_CALL_MINUTES,
+    "digest_at": "08:00",
+    "console_url": None,
 }
 
 
@@ -167,6 +169,22 @@ def _reoffers_per_day(value: str) -> dict[str, Any]:
     return {"reoffers_per_day": int(value)}
 
 
+def _digest_at(value: str) -> dict[str, Any]:
+    try:
+        return {"digest_at": format_clock(parse_clock(value))}
+    except ValueError as error:
+        raise GroupError(f"digest_at should look like 08:00 ({error})") from None
+
+
+def _console_url(value: str) -> dict[str, Any]:
+    """Where SMS organisers' digests point; "-" removes it (then the digest has no link)."""
+    if value in ("", "-"):
+        return {"console_url": None}
+    if not value.startswith("https://") or len(value) > 100 or " " in value:
+        raise GroupError("console_url should be an https:// address of at most 100 characters")
+    return {"console_url": value}
+
+
 SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "call_minutes": lambda v, _f: _call_minutes(v),
     "quiet_hours": lambda v, _f: _quiet_hours(v),
@@ -177,6 +195,8 @@ SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "reoffers_per_day": lambda v, _f: _reoffers_per_day(v),
     "masked_calls": lambda v, _f: _masked_calls(v),
     "max_call_minutes": lambda v, _f: _max_call_minutes(v),
+    "digest_at": lambda v, _f: _digest_at(v),
+    "console_url": lambda v, _f: _console_url(v),
 }
 
 
@@ -228,6 +248,8 @@ def describe_settings(group: Group) -> dict[str, str]:
         "reoffers_per_day": str(reoffers_per_day(group)),
         "masked_calls": "on" if masked_calls(group) else "off",
         "max_call_minutes": str(max_call_minutes(group)),
+        "digest_at": str((group.settings or {}).get("digest_at") or KNOBS["digest_at"]),
+        "console_url": str((group.settings or {}).get("console_url") or "-"),
     }
 
 

@@ -82,3 +82,23 @@ async def audit_trail(
         ]
         record(session, actor, "audit.read", at=now, group_id=group.id)
         return rows
+
+
+async def acknowledge_by_text(
+    db: Database, group_id: int, organiser_id: int, alert_id: int | None, *, now: datetime
+) -> str:
+    """An organiser's "ACK 12" (or "ACK" for the newest alert) by SMS: as the Telegram button."""
+    if alert_id is None:
+        async with db.transaction() as session:
+            alert_id = await oversight_queries.latest_unacknowledged(session, group_id)
+        if alert_id is None:
+            return "No alert is waiting to be acknowledged. Thank you."
+    said = await outcomes.acknowledge(
+        db,
+        alert_id,
+        organiser_id=organiser_id,
+        group_id=group_id,
+        actor=Actor("organiser", organiser_id, "organiser", "sms"),
+        now=now,
+    )
+    return f"Alert {alert_id}: {said}"

@@ -15,7 +15,7 @@ from rota.storage import attempt_queries, report_queries, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group
 from rota.storage.repository import Session
-from rota.windows import DAY_NAMES, parse_week, previous_week, week_label, week_of
+from rota.windows import DAY_NAMES, parse_week, previous_week, week_bounds, week_label, week_of
 
 SPOKE = set(report_queries.SPOKE)
 
@@ -161,3 +161,20 @@ async def _trend(
                 {"week": label, "due": report["patients_due"], "reached": report["reached"]}
             )
     return trend
+
+
+async def messages_sent(
+    db: Database, group_name: str | None, week: str | None, *, actor: Actor, now: datetime
+) -> list[dict[str, Any]]:
+    """What the week's messages were for, by recipient kind: the message budget, measured."""
+    async with db.transaction() as session:
+        group = await resolve_group(session, group_name)
+        tz = ZoneInfo(group.timezone)
+        label = week_label(*parse_week(week)) if week else week_of(now, tz)
+        since, until = week_bounds(label, tz)
+        rows = await report_queries.messages_sent(session, group.id, since=since, until=until)
+        record(session, actor, "report.messages", at=now, group_id=group.id, detail={"week": label})
+    return [
+        {"week": label, "purpose": p, "recipient": r, "channel": c, "sent": n}
+        for p, r, c, n in sorted(rows, key=lambda row: (row[1], -row[3], row[0], row[2]))
+    ]

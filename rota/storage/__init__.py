@@ -4,7 +4,13 @@ The only part of `rota/` that imports SQLAlchemy.
 """
 
 from rota.storage.base import Base
-from rota.storage.messages import AuditEvent, Escalation, InboundMessage, OutboxMessage
+from rota.storage.messages import (
+    AuditEvent,
+    DigestItem,
+    Escalation,
+    InboundMessage,
+    OutboxMessage,
+)
 from rota.storage.people import Erasure, Group, Organiser, Patient, Volunteer
 from rota.storage.rotas import (
     Call,
@@ -23,6 +29,7 @@ __all__ = [
     "Call",
     "CallAttempt",
     "CallOffer",
+    "DigestItem",
     "Erasure",
     "Escalation",
     "Group",

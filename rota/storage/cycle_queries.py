@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from rota.domain import CallStatus, RotaStatus, VolunteerStatus
+from rota.storage import digest_queries
 from rota.storage.messages import Escalation, OutboxMessage
 from rota.storage.people import Patient, Volunteer
 from rota.storage.repository import Session
@@ -50,11 +51,14 @@ async def unacknowledged_urgent(session: Session, group_id: int) -> Sequence[Esc
 
 
 async def recent_message_keys(session: Session, group_id: int, *, since: datetime) -> set[str]:
-    """Logical keys (recipient suffix removed) of messages already queued for the group."""
+    """Logical keys (recipient suffix removed) of messages already queued for the group,
+    or kept for an organiser's digest (the same key, held back: rota/services/digest.py)."""
     query = select(OutboxMessage.key).where(
         OutboxMessage.group_id == group_id, OutboxMessage.created_at >= since
     )
-    return {key.rsplit(":", 2)[0] for key in (await session.scalars(query)).all()}
+    keys = [*(await session.scalars(query)).all()]
+    keys += await digest_queries.recent_keys(session, group_id, since=since)
+    return {key.rsplit(":", 2)[0] for key in keys}
 
 
 async def patients_by_id(session: Session, ids: set[int]) -> dict[int, Patient]:

@@ -65,6 +65,30 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None]
 
 
+class DigestItem(Base):
+    """A notice for one organiser that can wait for their daily digest (rota/services/digest.py).
+
+    `key` is the outbox key the notice would have had, so queueing it twice keeps one;
+    `digest_key` is the digest message that carried it (None: still waiting).
+    """
+
+    __tablename__ = "digest_items"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_digest_items_waiting", "organiser_id", "digest_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organisers.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(160))
+    purpose: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    digest_key: Mapped[str | None] = mapped_column(String(160))
+
+
 class InboundMessage(Base):
     """Every inbound SMS and Telegram update, kept once per provider id."""
 

@@ -58,3 +58,14 @@ async def alert_texts(session: Session, group_id: int, alerts: list[Escalation])
                 texts[alert.id] = message.body
                 break
     return texts
+
+
+async def latest_unacknowledged(session: Session, group_id: int) -> int | None:
+    """The alert a bare "ACK" means: the newest urgent one, else the newest of any kind."""
+    query = select(Escalation.id).where(
+        Escalation.group_id == group_id, Escalation.acknowledged_at.is_(None)
+    )
+    urgent_first = (Escalation.kind == "urgent").desc()
+    return await session.scalar(
+        query.order_by(urgent_first, Escalation.raised_at.desc(), Escalation.id.desc()).limit(1)
+    )

@@ -52,6 +52,11 @@ class Organiser(Stamped, Base):
     telegram_id: Mapped[int | None] = mapped_column(BigInteger)
     phone: Mapped[str | None] = mapped_column(String(20))
     backup: Mapped[bool] = mapped_column(Boolean, default=False)  # gets unacknowledged alerts
+    # Their own hours (local minutes; messages from `send_from` until before `send_until`,
+    # like the group's quiet_hours) and daily digest time; None: the group's defaults.
+    send_from: Mapped[int | None] = mapped_column(Integer)
+    send_until: Mapped[int | None] = mapped_column(Integer)
+    digest_at: Mapped[int | None] = mapped_column(Integer)
 
 
 class Volunteer(Stamped, Base):
@@ -82,6 +87,11 @@ class Volunteer(Stamped, Base):
     invite_expires_at: Mapped[datetime | None]
     approved_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
+    # Their own hours (messages from `send_from` until before `send_until`, local minutes)
+    # and the earliest time of day for the day's bundled offer; None: no limit of their own.
+    send_from: Mapped[int | None] = mapped_column(Integer)
+    send_until: Mapped[int | None] = mapped_column(Integer)
+    digest_at: Mapped[int | None] = mapped_column(Integer)
 
 
 class Patient(Stamped, Base):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from rota.domain import CallStatus, MessageStatus
-from rota.storage.messages import InboundMessage, OutboxMessage
+from rota.storage.messages import DigestItem, InboundMessage, OutboxMessage
 from rota.storage.people import Erasure, Patient, Volunteer
 from rota.storage.repository import Session
 from rota.storage.rotas import Call, Outcome, Rota
@@ -22,10 +22,11 @@ FINAL = (
 
 # The tables each kind of forgetting rewrites: their old row versions must go too.
 PATIENT_ERASURE_TABLES = tuple(
-    t.__tablename__ for t in (Patient, Call, Outcome, OutboxMessage, InboundMessage, Rota)
+    t.__tablename__
+    for t in (Patient, Call, Outcome, OutboxMessage, InboundMessage, Rota, DigestItem)
 )
 VOLUNTEER_ERASURE_TABLES = tuple(
-    t.__tablename__ for t in (Volunteer, Patient, Call, OutboxMessage, InboundMessage)
+    t.__tablename__ for t in (Volunteer, Patient, Call, OutboxMessage, InboundMessage, DigestItem)
 )
 # The nightly purge also vacuums what an erasure could not (a long transaction elsewhere).
 PURGE_TABLES = tuple(sorted(set(PATIENT_ERASURE_TABLES) | set(VOLUNTEER_ERASURE_TABLES)))
@@ -49,6 +50,10 @@ async def blank_final_messages(session: Session, *, before: datetime) -> int:
             OutboxMessage.body != PURGED,
         )
         .values(body=PURGED, address=PURGED, buttons=[], photo=None)
+    )
+    # A notice a digest carried is in that digest's outbox row: its own copy can go.
+    await session.execute(
+        delete(DigestItem).where(DigestItem.created_at < before, DigestItem.digest_key.is_not(None))
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -121,6 +126,10 @@ async def scrub_text(session: Session, group_id: int, secrets: list[str], mark: 
             message.body, message.buttons = mark, []
             if to_them:
                 message.address = mark
+    held = (await session.scalars(select(DigestItem).where(DigestItem.group_id == group_id))).all()
+    for notice in held:  # notices waiting for (or carried by) an organiser's digest
+        if any(needle in notice.body for needle in needles):
+            notice.body, notice.buttons = mark, []
     inbound = (
         await session.scalars(select(InboundMessage).where(InboundMessage.group_id == group_id))
     ).all()

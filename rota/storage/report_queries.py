@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from rota.domain import CallStatus, OutcomeKind, Risk
-from rota.storage.messages import AuditEvent, Escalation
+from rota.domain import CallStatus, MessageStatus, OutcomeKind, Risk
+from rota.storage.messages import AuditEvent, Escalation, OutboxMessage
 from rota.storage.people import Patient
 from rota.storage.repository import Session
 from rota.storage.rotas import Call, Outcome
@@ -87,3 +87,31 @@ async def escalations_in(session: Session, group_id: int, rota_id: int) -> Seque
         .order_by(Escalation.raised_at)
     )
     return (await session.scalars(query)).all()
+
+
+async def messages_sent(
+    session: Session, group_id: int, *, since: datetime, until: datetime
+) -> list[tuple[str, str, str, int]]:
+    """(purpose, recipient kind, channel, count) of messages that left in [since, until).
+
+    A long SMS counts once per part, as each part is a text the group pays for.
+    """
+    query = (
+        select(
+            OutboxMessage.purpose,
+            OutboxMessage.recipient_kind,
+            OutboxMessage.channel,
+            func.count(),
+        )
+        .where(
+            OutboxMessage.group_id == group_id,
+            OutboxMessage.status.in_((MessageStatus.SENT, MessageStatus.DELIVERED)),
+            OutboxMessage.sent_at >= since,
+            OutboxMessage.sent_at < until,
+        )
+        .group_by(OutboxMessage.purpose, OutboxMessage.recipient_kind, OutboxMessage.channel)
+    )
+    return [
+        (purpose or "other", str(kind), channel, int(n))
+        for purpose, kind, channel, n in (await session.execute(query)).all()
+    ]

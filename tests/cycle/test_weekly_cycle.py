@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from rota.services import rotas
 from rota.services.audit import CLI
-from rota.storage import Call, CallOffer, OutboxMessage, Patient
+from rota.storage import Call, CallOffer, DigestItem, OutboxMessage, Patient
 from tests.cycle.simulation import Simulation
 from tests.usecases.helpers import published_week
 
@@ -43,6 +43,8 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
         textable = {p.id for p in await session.scalars(select(Patient)) if p.textable}
         landlines = {p.phone for p in await session.scalars(select(Patient)) if not p.textable}
         keys = {m.id: m.key for m in await session.scalars(select(OutboxMessage))}
+        # Organisers' routine notices wait for their daily digest (issue 19).
+        held = {i.key: i for i in await session.scalars(select(DigestItem))}
     sent = sim.sent()
     by_key = Counter(keys[m.message_id] for _, m in sent)
     assert all(count == 1 for count in by_key.values()), "something was sent twice"
@@ -74,11 +76,11 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
         else:
             assert checkin not in when_sent
         # nobody logs an outcome in this simulation: the volunteer is asked an hour after the
-        # window, the organiser a day after
+        # window, the organiser a day after (in their next digest)
         chase = when_sent[f"chase:{call.id}:volunteer:{call.volunteer_id}"]
         assert call.ends_at + timedelta(hours=1) <= chase < call.ends_at + timedelta(hours=1) + STEP
         if call.ends_at + timedelta(hours=24) + STEP < end:
-            told = when_sent[f"chase-organisers:{call.id}:organiser:1"]
+            told = held[f"chase-organisers:{call.id}:organiser:1"].created_at
             assert (
                 call.ends_at + timedelta(hours=24)
                 <= told
@@ -97,18 +99,26 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
         starts[o.call_id] - timedelta(hours=48) <= o.offered_at < starts[o.call_id] for o in offers
     )
     bundles = Counter(
-        (m.recipient_id, at.astimezone(LONDON).date())
+        (m.address, at.astimezone(LONDON).date())
         for at, m in sent
         if keys[m.message_id].startswith("reoffer:")
     )
     assert max(bundles.values(), default=0) <= 1
-    for call in open_calls:  # escalated to organisers one day before
-        escalated = when_sent[f"open-call:{call.id}:organiser:1"]
+    for call in open_calls:  # escalated to organisers one day before, for their digest
+        escalated = held[f"open-call:{call.id}:organiser:1"].created_at
         assert (
             call.starts_at - timedelta(hours=24)
             <= escalated
             < call.starts_at - timedelta(hours=24) + STEP
         )
+    digests = Counter(
+        (m.address, at.astimezone(LONDON).date())
+        for at, m in sent
+        if keys[m.message_id].startswith("digest:")
+    )
+    assert digests and max(digests.values()) == 1  # one digest a day per organiser
+    carried = {i.digest_key for i in held.values() if i.digest_key is not None}
+    assert carried <= set(when_sent)  # every digest that took notices was sent
     assert calls
     assert not any(m.address in landlines for _, m in sent if m.channel == "sms")
     # nothing patient-facing outside 09:00-20:00 local

@@ -9,7 +9,7 @@ from rota.sms_text import measure
 from rota.storage import Escalation, Patient
 from tests.sms.conftest import snapshot
 from tests.sms.support import audit_actions
-from tests.usecases.helpers import outbox
+from tests.usecases.helpers import notices
 
 JOAN = "+447700900104"  # RP1005, a consenting mobile
 BILL = "+447700900011"
@@ -21,7 +21,7 @@ async def patient(db, ref: str) -> Patient:
 
 
 async def organiser_alerts(db, prefix: str) -> list:
-    return [m for m in await outbox(db) if m.key.startswith(prefix)]
+    return [m for m in await notices(db) if m.key.startswith(prefix)]
 
 
 @pytest.mark.parametrize(

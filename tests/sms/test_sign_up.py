@@ -12,7 +12,7 @@ from rota.domain import ChannelKind, VolunteerStatus
 from rota.sms_text import measure
 from rota.storage import Group, Volunteer
 from tests.sms.conftest import snapshot
-from tests.usecases.helpers import outbox
+from tests.usecases.helpers import notices
 
 NEWCOMER = "+447700900501"
 BILL = "+447700900011"
@@ -38,7 +38,7 @@ async def test_join_with_a_name_signs_up_a_pending_sms_volunteer_and_tells_organ
     jane = await volunteer(week.db, NEWCOMER)
     assert jane is not None and jane.name == "Jane Smith" and jane.consent_at is not None
     assert (jane.status, jane.channel) == (VolunteerStatus.PENDING, ChannelKind.SMS)
-    [told] = [m for m in await outbox(week.db) if m.key.startswith(f"pending:{jane.id}:")]
+    [told] = [m for m in await notices(week.db) if m.key.startswith(f"pending:{jane.id}:")]
     assert "Jane Smith" in told.body and told.buttons[0][0][1] == f"approve:{jane.id}"
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from rota.sample import SAMPLE_DIR
 from rota.services.audit import CLI
+from rota.services.cycle import run_due_work
 from rota.services.groups import add_organiser, create_group
 from rota.services.importing import import_patients, import_volunteers
 from rota.services.signup import create_invite
@@ -15,7 +17,15 @@ from tests.usecases.helpers import published_week
 
 NEWBIE = 5_000_000_001  # Telegram ids exceed 32 bits
 ANN = "+447700900010"
+LONDON = ZoneInfo("Europe/London")
 WEEKDAY_BLOCKS = [f"av:{d}:{b}" for d in ("Mon", "Tue", "Wed", "Thu", "Fri") for b in ("am", "pm")]
+
+
+def next_digest(after: datetime) -> datetime:
+    """The group's default digest time (08:00 London) after `after`."""
+    local = after.astimezone(LONDON)
+    day = local.date() + timedelta(days=1 if local.hour >= 8 else 0)
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=LONDON)
 
 
 async def group_without_rota(db: Database, now: datetime) -> int:
@@ -60,9 +70,16 @@ async def test_a_new_volunteer_signs_up_is_approved_and_gets_calls_once_the_rota
     await bot.send(NEWBIE, "/calls")
     assert "approve you soon" in bot.last(NEWBIE)
 
-    await bot.dispatch()  # the organisers' "new volunteer" message goes out through the outbox
+    # The organisers' "new volunteer" notice waits for their daily digest (issue 19), which
+    # carries its Approve button numbered; the digest goes through the outbox.
+    bot.clock.now = next_digest(now)
+    await run_due_work(bot.db, bot.clock.now)
+    await bot.dispatch()
     alert = bot.server.last_message(ORGANISER)
     assert alert.text is not None and "Zoë &lt;b&gt;Bold&lt;/b&gt; &amp; Co" in alert.text
+    assert alert.text.startswith("Your daily digest: 1 notice.")
+    assert f"approve:{newbie.id}" in bot.server.buttons(alert)
+    assert "1: Approve" in str(alert.reply_markup)
     await bot.tap(ORGANISER, f"approve:{newbie.id}")
     assert "is now <b>active</b>" in bot.last(ORGANISER)
     assert bot.server.buttons(alert) == []  # decided: the buttons are gone

@@ -78,3 +78,13 @@ async def add_volunteers(db, group_id: int, count: int, now: datetime) -> list[i
         session.add_all(crowd)
         await session.flush()
         return [v.id for v in crowd]
+
+
+async def notices(db) -> list:
+    """Everything queued for anyone, with organisers' routine notices that wait for their
+    daily digest (DigestItem: the same key, body and buttons; issue 19)."""
+    from rota.storage import DigestItem
+
+    async with db.transaction() as session:
+        held = list(await session.scalars(select(DigestItem).order_by(DigestItem.id)))
+    return [*await outbox(db), *held]

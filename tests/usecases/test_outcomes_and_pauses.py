@@ -10,7 +10,7 @@ from rota.services.calls import Refused, my_calls
 from rota.services.outcomes import EMERGENCY_LINE, acknowledge, record_outcome
 from rota.services.signup import Application, create_invite, decide, join, redeem_invite
 from rota.storage import AuditEvent, Escalation, Group, Volunteer
-from tests.usecases.helpers import calls, outbox, published_week
+from tests.usecases.helpers import calls, notices, outbox, published_week
 
 ANN = "+447700900010"
 
@@ -156,7 +156,7 @@ async def test_pausing_releases_future_calls_and_resume_restores_the_volunteer(s
     )
     assert released == len(held) > 0
     assert not any(c.volunteer_id == world.vid(ANN) for c in await calls(sqlite_db))
-    assert any(m.key.startswith("paused:") for m in await outbox(sqlite_db))
+    assert any(m.key.startswith("paused:") for m in await notices(sqlite_db))
     with pytest.raises(Refused, match="has passed"):
         await pause(sqlite_db, world.vid(ANN), until=date(2026, 1, 1), channel="sms", now=now)
     await resume(sqlite_db, world.vid(ANN), channel="sms", now=now)
@@ -188,7 +188,7 @@ async def test_a_new_volunteer_waits_for_an_organiser_then_is_welcomed(sqlite_db
     )
     volunteer = await join(sqlite_db, code.lower(), application, actor=CLI, now=now)
     assert volunteer.status == VolunteerStatus.PENDING
-    pending = [m for m in await outbox(sqlite_db) if m.key.startswith(f"pending:{volunteer.id}")]
+    pending = [m for m in await notices(sqlite_db) if m.key.startswith(f"pending:{volunteer.id}")]
     assert pending and pending[0].buttons[0][0] == ["Approve", f"approve:{volunteer.id}"]
     with pytest.raises(Refused, match="already registered"):
         await join(sqlite_db, code, application, actor=CLI, now=now)
