@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from rota.outbox import Dispatcher
+from rota.outbox.dispatcher import BATCH_SIZE
 from rota.ports import Outgoing, Sent
 from rota.services.cycle import run_due_work
 
@@ -47,7 +48,9 @@ class Simulation:
 
     async def tick(self) -> None:
         await run_due_work(self.db, self.clock.now)
-        await self.dispatcher.run_once(self.clock.now)
+        # As the running dispatcher does: passes follow one another while there is a backlog.
+        while (await self.dispatcher.run_once(self.clock.now)).claimed >= BATCH_SIZE:
+            pass
 
     async def run_until(self, end: datetime, step: timedelta = timedelta(minutes=15)) -> None:
         while self.clock.now < end:
