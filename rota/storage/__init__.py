@@ -6,6 +6,7 @@ The only part of `rota/` that imports SQLAlchemy.
 from rota.storage.base import Base
 from rota.storage.messages import AuditEvent, Escalation, InboundMessage, OutboxMessage
 from rota.storage.people import Erasure, Group, Organiser, Patient, Volunteer
+from rota.storage.planning_jobs import PlanningJob
 from rota.storage.rotas import (
     Call,
     CallOffer,
@@ -29,6 +30,7 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "Patient",
+    "PlanningJob",
     "Rota",
     "SessionTemplate",
     "Volunteer",
