@@ -16,6 +16,11 @@ Per risk class the gap is against the relaxation's calls of that risk (stats `bo
 etc.): when the bound is lexicographic (bound.py) no plan makes more high-risk calls, none
 with that many high-risk calls makes more medium, and so on.
 
+`--build` also times `ringround rota build` end to end as a fresh process (start-up,
+reading the database, planning, writing the draft) on a 300-patient, 40-volunteer SQLite
+practice (tests/cycle/practice.py's CSVs), median of three runs; the draft is rebuilt each
+time, so the write replaces the calls as an organiser's rebuild does.
+
 Phases are timed by wrapping the planner's functions here, so the same script measures
 older code too (a `git worktree` of another commit: run it from there).
 """
@@ -24,8 +29,13 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
+import random
 import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -118,11 +128,53 @@ def row(name: str, plan: Plan, wall: float, cpu: float) -> str:
     )
 
 
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one command, from the kernel's account of that child."""
+    started = time.perf_counter()
+    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        error = child.stderr.read().decode() if child.stderr else ""
+        sys.exit(f"{' '.join(args)} failed: {error}")
+    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
+
+
+def build_end_to_end(runs: int = 3) -> None:
+    from tests.cycle.practice import patients_csv, volunteers_csv
+
+    # `-m bot` from this checkout (the installed script may point at another worktree).
+    base = [sys.executable, "-m", "bot"]
+    rng = random.Random(12)
+    with tempfile.TemporaryDirectory() as folder:
+        env = {
+            **os.environ,
+            "RINGROUND_DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}",
+            "RINGROUND_ALLOW_FICTIONAL_NUMBERS": "true",
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        }
+        (Path(folder) / "v.csv").write_bytes(volunteers_csv(40, rng))
+        (Path(folder) / "p.csv").write_bytes(patients_csv(300, rng))
+        for setup in (
+            ["db", "upgrade"],
+            ["group", "create", "Bench PPG"],
+            ["import", "volunteers", str(Path(folder) / "v.csv")],
+            ["import", "patients", str(Path(folder) / "p.csv")],
+        ):
+            _run([*base, *setup], env)
+        figures = [_run([*base, "rota", "build", "--week", "2026-W49"], env) for _ in range(runs)]
+        wall, cpu = (statistics.median(column) for column in zip(*figures, strict=True))
+        print(f"== rota build end to end, 300/40 SQLite, median of {runs}: ", end="")
+        print(f"{wall:.2f} s wall, {cpu:.2f} s CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="practice,pcn,county")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--build", action="store_true", help="also time `rota build` (300/40)")
     args = parser.parse_args()
+    if args.build:
+        build_end_to_end()
     clock = PhaseClock()
     clock.install()
     print(
