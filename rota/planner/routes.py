@@ -24,8 +24,8 @@ def follow_flow(net: Network, flows: Sequence[int] | npt.NDArray[np.int64]) -> R
     pairing is fixed: patient-days in node order, each unit leaving by the first arc out
     with flow left (a cursor per node, since flow left only ever goes down).
     """
-    flow = np.asarray(flows, dtype=np.int64)
-    left = flow.tolist()
+    flow = np.asarray(flows, dtype=np.int64).tolist()
+    left = list(flow)
     heads = net.heads.tolist()
     order = net.out_order.tolist()
     cursor = net.out_start.tolist()  # per node: where its first arc with flow left may be
