@@ -7,7 +7,9 @@ imports `--groups` practices of `--patients` patients and patients/7.5 volunteer
 (tests/cycle/practice.py's CSVs), then for each worker count: clears the drafts, lets the
 weekly sweep queue every group's draft as a planning job (rota/services/planning_jobs.py)
 and has that many worker processes take them, as `serve` does. Prints wall seconds, the
-CPU seconds of the worker processes, and throughput in groups per minute. The processes
+CPU seconds of the worker processes (planning) and of this process (the workers' reads and
+write-backs, which share one event loop here as in one `serve`), and throughput in groups
+per minute. The processes
 are started (and import the planner) before the clock starts, as in a running `serve`.
 """
 
@@ -51,7 +53,7 @@ async def _clear(db: Database) -> None:
         await session.execute(delete(Rota))
 
 
-async def _round(db: Database, workers: int, groups: int) -> tuple[float, float]:
+async def _round(db: Database, workers: int, groups: int) -> tuple[float, float, float]:
     await _clear(db)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     list(pool.map(_warm, range(workers * 2)))
@@ -65,14 +67,14 @@ async def _round(db: Database, workers: int, groups: int) -> tuple[float, float]
         if len(drafted) == groups:
             stop.set()
 
-    started = time.perf_counter()
+    started, own = time.perf_counter(), time.process_time()
     await weekly_work(db, THURSDAY, inline=False)  # the scheduler queues every draft
     solve = planning_jobs.pool_solver(pool)
     await planning_jobs.work(db, stop, lambda: THURSDAY, solve, workers=workers, on_drafted=seen)
-    wall = time.perf_counter() - started
+    wall, own = time.perf_counter() - started, time.process_time() - own
     pool.shutdown(wait=True)  # reaped, so their CPU time is counted below
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, children.ru_utime + children.ru_stime - before
+    return wall, children.ru_utime + children.ru_stime - before, own
 
 
 async def main(groups: int, patients: int, counts: list[int]) -> None:
@@ -88,10 +90,11 @@ async def main(groups: int, patients: int, counts: list[int]) -> None:
                 f"{groups} groups x {patients} patients imported in "
                 f"{time.perf_counter() - started:.0f} s; drafting next week's rotas"
             )
-            print(f"{'workers':>7} {'wall s':>8} {'cpu s':>8} {'groups/min':>11}")
+            header = ("workers", "wall s", "plan cpu s", "db cpu s", "groups/min")
+            print(" ".join(f"{h:>10}" for h in header))
             for workers in counts:
-                wall, cpu = await _round(db, workers, groups)
-                print(f"{workers:>7} {wall:8.1f} {cpu:8.1f} {groups / wall * 60:11.1f}")
+                wall, cpu, own = await _round(db, workers, groups)
+                print(f"{workers:>7} {wall:8.1f} {cpu:10.1f} {own:9.1f} {groups / wall * 60:11.1f}")
         finally:
             await db.dispose()
 
