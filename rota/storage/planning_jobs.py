@@ -14,7 +14,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import ForeignKey, Integer, String, Table, UniqueConstraint, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -80,7 +90,7 @@ async def enqueue(session: Session, group_id: int, week: str, now: datetime) -> 
     return inserted is not None
 
 
-def _claimable(now: datetime, leased_before: datetime) -> object:
+def _claimable(now: datetime, leased_before: datetime) -> ColumnElement[bool]:
     return or_(
         (jobs.c.status == JobStatus.QUEUED) & (jobs.c.not_before <= now),
         (jobs.c.status == JobStatus.RUNNING) & (jobs.c.leased_at <= leased_before),
@@ -90,13 +100,13 @@ def _claimable(now: datetime, leased_before: datetime) -> object:
 async def claim(session: Session, *, now: datetime, leased_before: datetime) -> TakenJob | None:
     """Take the oldest due job, or one whose worker's lease ran out before `leased_before`."""
     due = _claimable(now, leased_before)
-    pick = select(jobs.c.id).where(due).order_by(jobs.c.not_before, jobs.c.id).limit(1)  # type: ignore[arg-type]
+    pick = select(jobs.c.id).where(due).order_by(jobs.c.not_before, jobs.c.id).limit(1)
     found = await session.scalar(pick.with_for_update(skip_locked=True))
     if found is None:
         return None
     take = (
         update(jobs)
-        .where(jobs.c.id == found, due)  # type: ignore[arg-type]
+        .where(jobs.c.id == found, due)
         .values(status=JobStatus.RUNNING, leased_at=now, attempts=jobs.c.attempts + 1)
         .returning(jobs.c.id, jobs.c.group_id, jobs.c.week, jobs.c.attempts)
     )
