@@ -32,7 +32,8 @@ async def sweep() -> None:
     runtime = _bound()
     now = runtime.clock()
     stats = await run_due_work(runtime.db, now)
-    done = await weekly_work(runtime.db, now)
+    # `serve` runs planning workers (bot/serve.py): the sweep only queues the drafts.
+    done = await weekly_work(runtime.db, now, inline="planners" not in runtime.state)
     runtime.state["last_sweep"] = now.isoformat()
     if stats.queued or done:
         log.info("sweep queued %s; weekly work %s", stats.queued, done)

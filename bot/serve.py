@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import multiprocessing
+import os
 import sys
 from collections.abc import AsyncIterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 import uvicorn
@@ -25,6 +28,7 @@ from integrations.twilio_voice import TwilioVoice
 from integrations.zoom import FixedLinkMeetings, ZoomMeetings
 from rota.outbox import Dispatcher
 from rota.ports import Meetings
+from rota.services import planning_jobs
 from rota.services.unreachable import tell_organisers_unreachable
 from rota.services.zoom_sessions import MeetingsFor, ensure_meeting_links
 from rota.storage.db import Database
@@ -34,6 +38,7 @@ log = logging.getLogger("ringround")
 
 LINKS_EVERY = 60.0  # seconds: a rota published anywhere gets its links within a minute
 LINKS_WAIT_MAX = 6 * 3600.0  # never wait longer than this, whatever Zoom asks
+PLANNING_WORKERS = 2  # planning processes per instance: the web app and bot keep a core
 
 
 def _say(line: str) -> None:
@@ -116,6 +121,17 @@ async def _meeting_links(runtime: Runtime, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), delay)
 
 
+def _planning_pool(runtime: Runtime) -> tuple[int, Executor | None]:
+    """Processes that plan drafts for every group of the deployment (planning_jobs.py):
+    on PostgreSQL up to PLANNING_WORKERS per instance, more instances adding more; SQLite
+    has one writer, so one in-process worker. Spawned, not forked: a fork of a process
+    running an event loop and threads is not safe."""
+    if runtime.db.is_sqlite:
+        return 1, None
+    count = max(1, min(PLANNING_WORKERS, os.cpu_count() or 1))
+    return count, ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+
+
 def build_lifespan(runtime: Runtime) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -139,10 +155,16 @@ def build_lifespan(runtime: Runtime) -> Any:
             runtime.state["scheduler"] = "running"
             tasks.append(asyncio.create_task(_meeting_links(runtime, stop), name="meeting-links"))
 
-        runtime.state.update(scheduler="standby", dispatcher="running")
+        planners, pool = _planning_pool(runtime)
+        solve = planning_jobs.thread_solver() if pool is None else planning_jobs.pool_solver(pool)
+        runtime.state.update(scheduler="standby", dispatcher="running", planners=planners)
         tasks = [
             asyncio.create_task(dispatcher.run(stop, runtime.clock), name="dispatcher"),
             asyncio.create_task(leadership.run(lead, stop), name="leadership"),
+            asyncio.create_task(
+                planning_jobs.work(runtime.db, stop, runtime.clock, solve, workers=planners),
+                name="planning",
+            ),
         ]
         _say(f"serving on http://{runtime.settings.http.host}:{runtime.settings.http.port}")
         try:
@@ -150,6 +172,8 @@ def build_lifespan(runtime: Runtime) -> Any:
         finally:
             stop.set()  # the dispatcher finishes and records its current pass
             await asyncio.gather(*tasks, return_exceptions=True)
+            if pool is not None:  # a plan cut short is taken again after its lease
+                pool.shutdown(wait=False, cancel_futures=True)
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             jobs.bind(None)

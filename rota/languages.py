@@ -108,6 +108,7 @@ def _suggestions() -> dict[str, str]:
     return pool
 
 
+@lru_cache(maxsize=1024)
 def language_name(code: str) -> str:
     """'pa' -> 'Punjabi': the usual English name, for screens and messages."""
     try:

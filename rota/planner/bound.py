@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from rota.planner.model import RISKS
 from rota.planner.network import Network
 from rota.planner.routes import Routes
@@ -54,12 +56,12 @@ def cover_bound(net: Network, optimum: int, relaxed: Routes) -> CoverBound:
     """The bound from the relaxation's optimal cost `optimum` and its routes."""
     unit = net.weights.cover["low"]
     assert all(net.weights.cover[risk] == SCORE[risk] * unit for risk in RISKS)
-    cover = set(net.cover_arc.values())
-    spread = most = 0
-    for arc, (cost, cap) in enumerate(zip(net.costs, net.caps, strict=True)):
-        if arc not in cover:
-            spread += abs(cost)
-            most += max(cost, 0) * cap
+    lower = np.ones(len(net.costs), dtype=bool)
+    lower[list(net.cover_arc.values())] = False
+    costs, caps = net.costs[lower], net.caps[lower]
+    # Lower-tier costs are far below 2**63 / arcs (Weights.for_size), so int64 sums are exact.
+    spread = int(np.abs(costs).sum())
+    most = int((np.maximum(costs, 0) * caps).sum())
     return CoverBound((most - optimum) // unit, counts(net.week, relaxed), spread < unit)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from rota.codes import day_letters
 from rota.planner.frequency import days_clash
@@ -70,13 +71,16 @@ def finish_calls(week: Week, drafts: list[Draft]) -> tuple[PlannedCall, ...]:
     )
     counters = dict.fromkeys(range(7), 0)
     calls = []
+    instants: dict[WeeklyWindow, tuple[datetime, datetime]] = {}  # many calls share a time
     for draft in ordered:
         code = draft.code
         while code is None or (code in used and not draft.code):
             counters[draft.time.weekday] += 1
             code = f"{letters[draft.time.weekday]}{counters[draft.time.weekday]}"
         used.add(code)
-        starts_at, ends_at = draft.time.instants(monday, week.request.tz)
+        if draft.time not in instants:
+            instants[draft.time] = draft.time.instants(monday, week.request.tz)
+        starts_at, ends_at = instants[draft.time]
         calls.append(
             PlannedCall(
                 patient_id=draft.patient_id,

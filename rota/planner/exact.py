@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
 from rota.planner.model import SAFETY_STOP
 from rota.planner.network import SINK, SOURCE, Network
 
@@ -37,15 +35,20 @@ def cover_tiers(net: Network) -> dict[str, int]:
 
 
 def choose_days(net: Network, time_limit_s: float) -> DayChoice | None:
+    # Imported here: CP-SAT (and protobuf) take about a second to import, and most weeks
+    # are proven optimal by the flow alone, so `rota build` often never needs it.
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
-    flow = [model.new_int_var(0, cap, "") for cap in net.caps]
+    flow = [model.new_int_var(0, cap, "") for cap in net.caps.tolist()]
     inflow: list[list[int]] = [[] for _ in range(net.nodes)]
-    for arc, head in enumerate(net.heads):
+    for arc, head in enumerate(net.heads.tolist()):
         inflow[head].append(arc)
     for node in range(2, net.nodes):
-        model.add(sum(flow[a] for a in inflow[node]) == sum(flow[a] for a in net.out_arcs[node]))
-    model.add(sum(flow[a] for a in net.out_arcs[SOURCE]) == net.caps[net.bypass])
-    model.add(sum(flow[a] for a in inflow[SINK]) == net.caps[net.bypass])
+        model.add(sum(flow[a] for a in inflow[node]) == sum(flow[a] for a in net.out_arcs(node)))
+    total = int(net.caps[net.bypass])
+    model.add(sum(flow[a] for a in net.out_arcs(SOURCE)) == total)
+    model.add(sum(flow[a] for a in inflow[SINK]) == total)
     for (need, day), into in net.day_in.items():
         after = net.day_in.get((need, day + 1))
         if after is not None and net.week.needs[need].spaced:

@@ -10,7 +10,7 @@ dropped and re-placed greedily.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,12 +47,9 @@ class FlowSolver:
         self.net = net
         self.solver = min_cost_flow.SimpleMinCostFlow()
         self.solver.add_arcs_with_capacity_and_unit_cost(
-            np.array(net.tails, dtype=np.int32),
-            np.array(net.heads, dtype=np.int32),
-            np.array(net.caps, dtype=np.int64),
-            np.array(net.costs, dtype=np.int64),
+            net.tails.astype(np.int32), net.heads.astype(np.int32), net.caps, net.costs
         )
-        total = net.caps[net.bypass]
+        total = int(net.caps[net.bypass])
         supplies = np.zeros(net.nodes, dtype=np.int64)
         supplies[SOURCE], supplies[SINK] = total, -total
         self.solver.set_nodes_supplies(np.arange(net.nodes, dtype=np.int32), supplies)
@@ -62,13 +59,18 @@ class FlowSolver:
         status = self.solver.solve()
         if status != self.solver.OPTIMAL:
             raise FlowError(f"min-cost flow failed: {status}")
-        return follow_flow(self.net, self.solver.flows(self.arcs).tolist()), int(
-            self.solver.optimal_cost()
-        )
+        return follow_flow(self.net, self.solver.flows(self.arcs)), int(self.solver.optimal_cost())
+
+    def set_capacities(self, arcs: Sequence[int], caps: Sequence[int]) -> None:
+        """Many arcs in one call: at county size a loop of single calls costs seconds."""
+        if len(arcs):
+            self.solver.set_arc_capacities(
+                np.asarray(arcs, dtype=np.int32), np.asarray(caps, dtype=np.int64)
+            )
 
     def close(self, arcs: Iterable[int]) -> None:
-        for arc in arcs:
-            self.solver.set_arc_capacity(arc, 0)
+        shut = list(arcs)
+        self.set_capacities(shut, [0] * len(shut))
 
     def keep_apart(self, need: int, gap_day: int) -> None:
         """First call before `gap_day`, second after it; others simply lose that day."""
@@ -125,9 +127,11 @@ def solve_on_days(
     A solver already loaded with the network is reused: every day's arcs are reset.
     """
     solver = solver or FlowSolver(net)
-    for key, into in net.day_in.items():
-        for arc in into:
-            solver.solver.set_arc_capacity(arc, net.caps[arc] if key in days else 0)
+    arcs = [arc for into in net.day_in.values() for arc in into]
+    caps = [
+        int(net.caps[arc]) if key in days else 0 for key, into in net.day_in.items() for arc in into
+    ]
+    solver.set_capacities(arcs, caps)
     routes, _ = solver.solve()
     return routes
 

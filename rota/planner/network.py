@@ -13,12 +13,16 @@ two calls at least two days apart. The solvers add that on top.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from rota.planner.frequency import most_calls
 from rota.planner.model import PatientNeed
-from rota.planner.week import Week, in_patient_windows, suits
+from rota.planner.week import Need, Week, in_patient_windows, suits
 from rota.windows import WeeklyWindow
 
 SOURCE, SINK = 0, 1
@@ -57,16 +61,23 @@ class Weights:
         return cls(1, fairness, continuity, {"high": 3 * unit, "medium": 2 * unit, "low": unit})
 
 
+IntArray = npt.NDArray[np.int64]
+
+
 @dataclass
 class Network:
+    """Arcs are numpy arrays (index = arc id) once `build_network` has sealed the network."""
+
     week: Week
     weights: Weights
-    tails: list[int] = field(default_factory=list)
-    heads: list[int] = field(default_factory=list)
-    caps: list[int] = field(default_factory=list)
-    costs: list[int] = field(default_factory=list)
+    tails: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    heads: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    caps: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    costs: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     nodes: int = 2
-    out_arcs: list[list[int]] = field(default_factory=lambda: [[], []])
+    # The arcs out of node n are out_order[out_start[n] : out_start[n + 1]], in arc order.
+    out_start: IntArray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))
+    out_order: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cover_arc: dict[int, int] = field(default_factory=dict)  # need index -> source arc
     # (need, day) -> the arcs into that patient-day node: one, or two for a split patient
     day_in: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -77,8 +88,23 @@ class Network:
     fairness_arcs: list[int] = field(default_factory=list)
     bypass: int = -1
 
+    def out_arcs(self, node: int) -> list[int]:
+        return [int(a) for a in self.out_order[self.out_start[node] : self.out_start[node + 1]]]
+
+
+class _Arcs:
+    """Arcs as they are added: bulk numpy parts and single arcs, sealed into arrays once."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[IntArray, ...]] = []
+        self.tails: list[int] = []
+        self.heads: list[int] = []
+        self.caps: list[int] = []
+        self.costs: list[int] = []
+        self.count = 0
+        self.nodes = 2
+
     def node(self) -> int:
-        self.out_arcs.append([])
         self.nodes += 1
         return self.nodes - 1
 
@@ -87,40 +113,100 @@ class Network:
         self.heads.append(head)
         self.caps.append(cap)
         self.costs.append(cost)
-        self.out_arcs[tail].append(len(self.tails) - 1)
-        return len(self.tails) - 1
+        self.count += 1
+        return self.count - 1
+
+    def many(self, tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray) -> IntArray:
+        """Arcs in array order; returns their ids."""
+        self._flush()
+        self.parts.append((tails, heads, caps, costs))
+        first = self.count
+        self.count += len(tails)
+        return np.arange(first, self.count, dtype=np.int64)
+
+    def _flush(self) -> None:
+        if self.tails:
+            self.parts.append(
+                tuple(
+                    np.array(column, dtype=np.int64)
+                    for column in (self.tails, self.heads, self.caps, self.costs)
+                )
+            )
+            self.tails, self.heads, self.caps, self.costs = [], [], [], []
+
+    def seal(self, net: Network) -> None:
+        self._flush()
+        columns = [
+            np.concatenate([part[c] for part in self.parts]) if self.parts else np.zeros(0)
+            for c in range(4)
+        ]
+        net.tails, net.heads, net.caps, net.costs = (c.astype(np.int64) for c in columns)
+        net.nodes = self.nodes
+        net.out_order = np.argsort(net.tails, kind="stable")
+        net.out_start = np.searchsorted(net.tails[net.out_order], np.arange(net.nodes + 1))
+
+
+def cover_cost(weights: Weights, need: Need) -> int:
+    """The cost of one of this patient's calls going ahead: coverage by risk. Any further
+    priority among patients belongs here (and must keep the tiers in Weights apart)."""
+    return -weights.cover[need.patient.risk]
 
 
 def build_network(week: Week) -> Network:
-    slots_by_day: dict[int, list[int]] = {}
-    for slot in week.slots:
-        slots_by_day.setdefault(slot.time.weekday, []).append(slot.index)
+    slots = week.slots
+    slot_day = np.array([s.time.weekday for s in slots], dtype=np.int64)
+    slot_start = np.array([s.time.start for s in slots], dtype=np.int64)
+    slot_end = np.array([s.time.end for s in slots], dtype=np.int64)
+    slot_vid = np.array([s.volunteer_id for s in slots], dtype=np.int64)
     windows_by_day: dict[int, list[int]] = {}
     for window in week.windows:
         windows_by_day.setdefault(window.window.weekday, []).append(window.key)
     day_nodes = sum(len(n.days) for n in week.needs)
-    positions = 1 + max((s.position for s in week.slots), default=0)
-    chain = 2 * day_nodes + len(week.slots) + 2  # bounds the patient-days on one cycle
-    nodes = 6 * day_nodes + len(week.slots) + len(week.windows) + 2 * len(week.needs) + 10
+    positions = 1 + max((s.position for s in slots), default=0)
+    chain = 2 * day_nodes + len(slots) + 2  # bounds the patient-days on one cycle
+    nodes = 6 * day_nodes + len(slots) + len(week.windows) + 2 * len(week.needs) + 10
     net = Network(week, Weights.for_size(chain, positions, nodes))
     w = net.weights
+    arcs = _Arcs()
+    node, arc = arcs.node, arcs.arc
 
-    slot_nodes = [net.node() for _ in week.slots]
-    window_nodes = [net.node() for _ in week.windows]
-    volunteer_nodes = {vid: net.node() for vid in week.capacity}
-    for slot, node in zip(week.slots, slot_nodes, strict=True):
-        net.slot_node[node] = slot.index
-        net.arc(node, volunteer_nodes[slot.volunteer_id], 1, 0)
-    for window, node in zip(week.windows, window_nodes, strict=True):
-        for index in window.slots:
-            position = week.slots[index].position
-            net.arc(node, slot_nodes[index], 1, w.preference * position)
-    for vid, node in volunteer_nodes.items():
-        already = _held_load(week, vid)
-        most = week.volunteers[vid].max_calls
-        for j in range(1, week.capacity[vid] + 1):
-            step = -(-FAIR_STEPS * (already + j) // most)  # ceil: a convex, rising cost
-            net.fairness_arcs.append(net.arc(node, SINK, 1, w.fairness * step))
+    # Slots, volunteer windows and volunteers come first, numbered in a block each.
+    first_slot = arcs.nodes
+    arcs.nodes += len(slots)
+    slot_nodes = np.arange(first_slot, arcs.nodes, dtype=np.int64)
+    first_window = arcs.nodes
+    arcs.nodes += len(week.windows)
+    window_nodes = list(range(first_window, arcs.nodes))
+    volunteer_nodes = {vid: node() for vid in week.capacity}
+    net.slot_node = {int(n): i for i, n in enumerate(slot_nodes)}
+    volunteer_of_slot = np.array([volunteer_nodes[int(v)] for v in slot_vid], dtype=np.int64)
+    ones = np.ones(len(slots), dtype=np.int64)
+    arcs.many(slot_nodes, volunteer_of_slot, ones, np.zeros(len(slots), dtype=np.int64))
+    cut = np.array([i for window in week.windows for i in window.slots], dtype=np.int64)
+    per_window = [len(window.slots) for window in week.windows]
+    position = np.array([s.position for s in slots], dtype=np.int64)
+    arcs.many(
+        np.repeat(np.array(window_nodes, dtype=np.int64), per_window),
+        slot_nodes[cut] if len(cut) else cut,
+        np.ones(len(cut), dtype=np.int64),
+        w.preference * position[cut] if len(cut) else cut,
+    )
+    held = Counter(call.volunteer_id for call in week.held)
+    spare = [week.capacity[vid] for vid in volunteer_nodes]
+    steps = np.concatenate(
+        [np.arange(1, n + 1, dtype=np.int64) for n in spare] or [np.zeros(0, dtype=np.int64)]
+    )
+    already = np.repeat(np.array([held[vid] for vid in volunteer_nodes], dtype=np.int64), spare)
+    most = np.repeat(
+        np.array([week.volunteers[vid].max_calls for vid in volunteer_nodes], dtype=np.int64), spare
+    )
+    fair = -(-FAIR_STEPS * (already + steps) // most)  # ceil: a convex, rising cost
+    net.fairness_arcs = arcs.many(
+        np.repeat(np.array(list(volunteer_nodes.values()), dtype=np.int64), spare),
+        np.full(len(steps), SINK, dtype=np.int64),
+        np.ones(len(steps), dtype=np.int64),
+        w.fairness * fair,
+    ).tolist()
 
     windows_of: dict[tuple[int, int], list[int]] = {}
     for window in week.windows:
@@ -134,9 +220,20 @@ def build_network(week: Week) -> Network:
                 found.append(window_nodes[key])
                 continue
             for index in week.windows[key].slots:
-                if in_patient_windows(patient, week.slots[index].time):
-                    found.append(slot_nodes[index])
+                if in_patient_windows(patient, slots[index].time):
+                    found.append(int(slot_nodes[index]))
         return found
+
+    speaks: dict[str, IntArray] = {}
+
+    def speakers(language: str) -> IntArray:
+        """Volunteer ids who speak the language, sorted."""
+        if language not in speaks:
+            speaks[language] = np.array(
+                sorted(v.id for v in week.volunteers.values() if language in v.languages),
+                dtype=np.int64,
+            )
+        return speaks[language]
 
     # Targets are grouped in blocks (per language and day, or per preferred window) so a
     # hub needs a few arcs to blocks rather than one per window or slot; a never-pair list
@@ -152,9 +249,9 @@ def build_network(week: Week) -> Network:
             grouped[key] = []
             for first in range(0, len(everything), BLOCK):
                 part = everything[first : first + BLOCK]
-                block = net.node()
+                block = node()
                 for _, target, cap in part:
-                    net.arc(block, target, cap, 0)
+                    arc(block, target, cap, 0)
                 grouped[key].append((block, sum(cap for _, _, cap in part), part))
         found: list[tuple[int, int]] = []
         for block, cap, part in grouped[key]:
@@ -176,12 +273,13 @@ def build_network(week: Week) -> Network:
 
     def liked_targets(patient: PatientNeed, liked: WeeklyWindow) -> list[tuple[int, int]]:
         def items() -> list[tuple[int, int, int]]:
-            return [
-                (week.slots[i].volunteer_id, slot_nodes[i], 1)
-                for i in slots_by_day.get(liked.weekday, [])
-                if liked.contains(week.slots[i].time)
-                and patient.language in week.volunteers[week.slots[i].volunteer_id].languages
-            ]
+            inside = np.flatnonzero(
+                (slot_day == liked.weekday)
+                & (slot_start >= liked.start)
+                & (slot_end <= liked.end)
+                & np.isin(slot_vid, speakers(patient.language))
+            )
+            return [(int(slot_vid[i]), int(slot_nodes[i]), 1) for i in inside]
 
         return through_blocks(("liked", patient.language, liked), items, patient.never_pair)
 
@@ -189,71 +287,71 @@ def build_network(week: Week) -> Network:
     # a preferred window is a node of its own that reaches just the slots inside it.
     hubs: dict[tuple[object, int], int] = {}
     preferred: dict[tuple[object, WeeklyWindow], int] = {}
+    leads_on: set[int] = set()  # hub and window nodes with at least one arc out
     suitable: dict[object, set[int]] = {}
     for i, need in enumerate(week.needs):
         patient = need.patient
         kind = (patient.language, patient.never_pair)
         if kind not in suitable:
             suitable[kind] = {v.id for v in week.volunteers.values() if suits(patient, v)}
-        patient_node = net.node()
-        net.cover_arc[i] = net.arc(SOURCE, patient_node, need.calls, -w.cover[patient.risk])
+        patient_node = node()
+        net.cover_arc[i] = arc(SOURCE, patient_node, need.calls, cover_cost(w, need))
         # A twice-weekly patient's calls are a "first" and a "second" call, which
         # solve_flow can confine to days either side of a gap day to keep them apart.
-        halves = [net.node(), net.node()] if need.spaced and need.calls == 2 else []
+        halves = [node(), node()] if need.spaced and need.calls == 2 else []
         if halves:
             net.halves[i] = ({}, {})
             for half in halves:
-                net.arc(patient_node, half, 1, 0)
+                arc(patient_node, half, 1, 0)
         previous = patient.previous_volunteer_id
         keep = {previous} if previous in suitable[kind] else set()
         for day in need.days:
             entries = []
             if not patient.windows:
                 if (kind, day) not in hubs:
-                    hubs[(kind, day)] = hub = net.node()
+                    hubs[(kind, day)] = hub = node()
                     for target, cap in hub_targets(patient, day):
-                        net.arc(hub, target, cap, 0)
+                        arc(hub, target, cap, 0)
+                        leads_on.add(hub)
                 entries.append(hubs[(kind, day)])
             for liked in patient.windows:
                 if liked.weekday != day:
                     continue
                 if (kind, liked) not in preferred:
-                    preferred[(kind, liked)] = entry = net.node()
+                    preferred[(kind, liked)] = entry = node()
                     for target, cap in liked_targets(patient, liked):
-                        net.arc(entry, target, cap, 0)
+                        arc(entry, target, cap, 0)
+                        leads_on.add(entry)
                 entries.append(preferred[(kind, liked)])
-            entries = [e for e in entries if net.out_arcs[e]]
+            entries = [e for e in entries if e in leads_on]
             if not entries:
                 continue
-            day_node = net.node()
+            day_node = node()
             net.day_node[day_node] = (i, day)
             if halves:
                 # Both halves meet in one gate so the day still takes at most one call.
-                gate = net.node()
-                net.arc(gate, day_node, 1, 0)
-                into = [net.arc(half, gate, 1, 0) for half in halves]
+                gate = node()
+                arc(gate, day_node, 1, 0)
+                into = [arc(half, gate, 1, 0) for half in halves]
                 net.halves[i][0][day], net.halves[i][1][day] = into
                 net.day_in[(i, day)] = into
             else:
-                net.day_in[(i, day)] = [net.arc(patient_node, day_node, 1, 0)]
+                net.day_in[(i, day)] = [arc(patient_node, day_node, 1, 0)]
             for vid in keep:
                 for target in continuity_targets(patient, day, vid):
-                    net.arc(day_node, target, 1, -w.continuity)
+                    arc(day_node, target, 1, -w.continuity)
             for entry in entries:
-                net.arc(day_node, entry, 1, 0)
+                arc(day_node, entry, 1, 0)
+    total = sum(n.calls for n in week.needs)
+    net.bypass = arc(SOURCE, SINK, total, 0)
+    arcs.seal(net)
     # A patient's calls need distinct days, two apart when spaced: a patient whose open
     # days allow fewer (say only Mon and Tue) is capped there. No plan is lost, and the
     # flow's bound no longer counts calls that could never both be made.
     open_days: dict[int, list[int]] = {}
     for index, day in sorted(net.day_in):
         open_days.setdefault(index, []).append(day)
-    for i, arc in net.cover_arc.items():
-        most = most_calls(open_days.get(i, []), week.needs[i].spaced)
-        net.caps[arc] = min(net.caps[arc], most)
-    total = sum(n.calls for n in week.needs)
-    net.bypass = net.arc(SOURCE, SINK, total, 0)
+    for i, cover in net.cover_arc.items():
+        most_calls_here = most_calls(open_days.get(i, []), week.needs[i].spaced)
+        net.caps[cover] = min(int(net.caps[cover]), most_calls_here)
     return net
-
-
-def _held_load(week: Week, volunteer_id: int) -> int:
-    return sum(1 for call in week.held if call.volunteer_id == volunteer_id)

@@ -16,7 +16,7 @@ from rota.planner.bound import CoverBound, counts, cover_bound, cover_gap, score
 from rota.planner.calls import draft_calls, finish_calls
 from rota.planner.exact import choose_days
 from rota.planner.flow import days_of, solve_flow, solve_on_days
-from rota.planner.model import HeldCall, Plan, PlannedSession, PlanRequest
+from rota.planner.model import RISKS, HeldCall, Plan, PlannedSession, PlanRequest
 from rota.planner.network import build_network
 from rota.planner.reasons import explain
 from rota.planner.routes import Routes
@@ -63,6 +63,9 @@ def _plan(request: PlanRequest, held: list[HeldCall] | tuple[HeldCall, ...]) -> 
         "build_s": built - started,
         "relaxation_clashes": float(flow.clashes_in_relaxation),
         "cover_bound": float(bound.score),
+        # The relaxation's calls by risk: per class what no plan beats (when lexicographic).
+        **{f"bound_{risk}": float(n) for risk, n in zip(RISKS, bound.counts, strict=True)},
+        "bound_lexicographic": float(bound.lexicographic),
         "safety_stop": float(flow.safety_stop),
     }
     routes, status = flow.routes, "OPTIMAL"

@@ -7,6 +7,7 @@ them: language, never-pair, time, weekly maximums, and finally plain shortage on
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +19,15 @@ from rota.planner.week import Need, Week, in_windows_mask
 from rota.windows import DAY_NAMES, format_windows
 
 _FULL_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """Where patients alike (language, never-pair, windows, days) could be rung at all."""
+
+    days_of: dict[int, list[int]]  # volunteer id -> days with a slot the patient could take
+    all_full: bool  # every such volunteer is at their weekly maximum
+    per_day: Counter[int]  # day -> how many such volunteers have a slot then
 
 
 class _RawSlots:
@@ -38,11 +48,19 @@ class _RawSlots:
         self.vid, self.day, self.start, self.end = table.T
         self.offering = offering
         self._speakers: dict[str, list[VolunteerOffer]] = {}
+        self._allowed: dict[tuple[str, frozenset[int]], list[VolunteerOffer]] = {}
 
     def speakers(self, language: str) -> list[VolunteerOffer]:
         if language not in self._speakers:
             self._speakers[language] = [v for v in self.offering if language in v.languages]
         return self._speakers[language]
+
+    def allowed(self, language: str, never_pair: frozenset[int]) -> list[VolunteerOffer]:
+        """Speakers of the language the patient may be paired with."""
+        key = (language, never_pair)
+        if key not in self._allowed:
+            self._allowed[key] = [v for v in self.speakers(language) if v.id not in never_pair]
+        return self._allowed[key]
 
     def fitting(self, need: Need, allowed: list[VolunteerOffer]) -> dict[int, list[int]]:
         """Volunteer id -> the days they have a slot the patient could take (if any)."""
@@ -56,7 +74,7 @@ class _RawSlots:
 
 def explain(week: Week, routes: Routes) -> list[Uncovered]:
     length = week.request.call_minutes
-    fits_cache: dict[tuple[object, ...], dict[int, list[int]]] = {}
+    fits_cache: dict[tuple[object, ...], _Fit] = {}
     offering = sorted((v for v in week.request.volunteers if not v.paused), key=lambda v: v.id)
     raw = _RawSlots(offering, length)
     load = Counter(week.slots[s].volunteer_id for slots in routes.values() for s in slots)
@@ -94,7 +112,7 @@ def _reason(
     placed: list[int],
     load: Counter[int],
     raw: _RawSlots,
-    fits_cache: dict[tuple[object, ...], dict[int, list[int]]],
+    fits_cache: dict[tuple[object, ...], _Fit],
 ) -> str | int:
     """A sentence, or the weekday that is short of volunteers (counted up afterwards)."""
     patient = need.patient
@@ -104,16 +122,21 @@ def _reason(
     speakers = raw.speakers(patient.language)
     if not speakers:
         return f"nobody speaks {language}"
-    allowed = [v for v in speakers if v.id not in patient.never_pair]
+    allowed = raw.allowed(patient.language, patient.never_pair)
     if not allowed:
         only = "the only available volunteer" if len(speakers) == 1 else "every volunteer"
         extra = "" if patient.language == "en" else f" who speaks {language}"
         return f"never-pair excludes {only}{extra}"
     key = (patient.language, patient.never_pair, patient.windows, need.days)
     if key not in fits_cache:  # patients alike share the answer: it is costly at scale
-        fits_cache[key] = raw.fitting(need, allowed)
-    fitting = fits_cache[key]
-    if not fitting:
+        days_of = raw.fitting(need, allowed)
+        fits_cache[key] = _Fit(
+            days_of,
+            all(load[vid] >= week.capacity.get(vid, 0) for vid in days_of),
+            Counter(d for days in days_of.values() for d in days),
+        )
+    fit = fits_cache[key]
+    if not fit.days_of:
         when = (
             f"in {patient.label}'s windows ({format_windows(patient.windows)})"
             if patient.windows
@@ -121,15 +144,14 @@ def _reason(
         )
         who = "volunteer is" if patient.language == "en" else f"volunteer who speaks {language} is"
         return f"no {who} free {when}"
-    if all(load[vid] >= week.capacity.get(vid, 0) for vid in fitting):
+    if fit.all_full:
         return f"all volunteers who could ring {patient.label} are at their weekly maximum"
     placed_days = [week.slots[s].time.weekday for s in placed]
     open_days = sorted(
-        {d for days in fitting.values() for d in days}
+        set(fit.per_day)
         - {d for d in need.days if any(days_clash(d, p, need.spaced) for p in placed_days)}
     )
     if not open_days:
         first = ", ".join(_FULL_DAYS[d] for d in sorted(placed_days))
         return f"no suitable volunteer is free two or more days away from the {first} call"
-    per_day = Counter(d for days in fitting.values() for d in days if d in open_days)
-    return max(open_days, key=lambda d: (per_day[d], -d))
+    return max(open_days, key=lambda d: (fit.per_day[d], -d))

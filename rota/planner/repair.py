@@ -63,12 +63,18 @@ def fill_gaps(week: Week, routes: Routes) -> Routes:
             load[slot_vol[s]] += 1
 
     suiting: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
+    suited: dict[tuple[object, ...], npt.NDArray[np.bool_]] = {}
 
     def fitting_slots(patient: PatientNeed, day: int) -> npt.NDArray[np.int64]:
         """Slots this patient could take on this day, shared by patients alike."""
         key = (patient.language, patient.never_pair, patient.windows, day)
         if key not in suiting:
-            ok = np.array([suits(patient, week.volunteers[v]) for v in vids], dtype=bool)
+            kind = (patient.language, patient.never_pair)
+            if kind not in suited:
+                suited[kind] = np.array(
+                    [suits(patient, week.volunteers[v]) for v in vids], dtype=bool
+                )
+            ok = suited[kind]
             there = on_day[day]
             keep = ok[slot_vol[there]] & in_windows_mask(
                 patient, slot_day[there], starts[there], ends[there]

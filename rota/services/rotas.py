@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from rota.codes import keep_codes
 from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus, VolunteerStatus
 from rota.outbox.models import Claimed
-from rota.planner import Plan, plan_week, replan_week
+from rota.planner import Plan, PlanRequest, plan_week, replan_week
 from rota.services.audit import Actor, record
 from rota.services.cycle import evening_reminder_window
 from rota.services.groups import reoffers_per_day, resolve_group
@@ -71,6 +71,97 @@ async def _group_and_week(
     return group, normalise_week(week, group, now)
 
 
+@dataclass(frozen=True)
+class DraftSnapshot:
+    """What a draft is planned from, read in one transaction; `revision` is the draft's
+    revision then (None: no rota yet), checked again when the plan is written back."""
+
+    group: Group
+    week: str
+    revision: int | None
+    request: PlanRequest
+
+
+class DraftChanged(RotaError):
+    """The week's rota was built, rebuilt or published while this plan was being made."""
+
+
+BUILD_ATTEMPTS = 3  # a rota rebuilt under us this often in a row is being edited by hand
+
+
+async def draft_snapshot(
+    db: Database,
+    group_name: str | None,
+    week: str | None,
+    *,
+    now: datetime,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> DraftSnapshot:
+    async with db.transaction() as session:
+        group, label = await _group_and_week(session, group_name, week, now)
+        rota = await rota_queries.rota_for_week(session, group.id, label)
+        if rota is not None and rota.status != RotaStatus.DRAFT:
+            raise _not_a_draft(label, rota)
+        request = await plan_request(session, group, label, time_limit_s=time_limit_s)
+        return DraftSnapshot(group, label, None if rota is None else rota.revision, request)
+
+
+def _not_a_draft(label: str, rota: Rota) -> RotaError:
+    return RotaError(
+        f"{label} is already {rota.status}: its calls are with volunteers. "
+        "Use `ringround rota replan` to re-plan only released and open calls."
+    )
+
+
+async def store_draft(
+    session: Session, snapshot: DraftSnapshot, plan: Plan, *, actor: Actor, now: datetime
+) -> BuildResult:
+    """Write a plan back as the week's draft, if the draft is still the one it was planned
+    from (raises DraftChanged otherwise). The only place a built draft is written."""
+    group, label = snapshot.group, snapshot.week
+    rota = await rota_queries.rota_for_week(session, group.id, label, for_update=True)
+    if (None if rota is None else rota.revision) != snapshot.revision:
+        raise DraftChanged(f"the rota for {label} changed while it was planned: build it again")
+    if rota is not None and rota.status != RotaStatus.DRAFT:
+        raise _not_a_draft(label, rota)
+    if rota is None:
+        rota = Rota(group_id=group.id, week=label, summary={})
+        session.add(rota)
+        await session.flush()
+        previous: dict[object, str] = {}
+    else:
+        previous = {
+            (c.patient_id, c.starts_at): c.code
+            for c in await rota_queries.calls_of_rota(session, rota.id)
+        }
+        await rota_queries.clear_draft(session, rota.id)
+        rota.revision += 1
+    codes = keep_codes(
+        [((c.patient_id, c.starts_at), c.code, c.weekday) for c in plan.calls],
+        previous,
+        week_monday(label),
+    )
+    plan = replace(
+        plan, calls=tuple(replace(c, code=k) for c, k in zip(plan.calls, codes, strict=True))
+    )
+    refs = await rota_queries.patient_refs(session, group.id)
+    rota.summary = summary_record(plan, refs)
+    rota.built_at = now
+    await store_plan(session, group, rota, plan)
+    record(
+        session,
+        actor,
+        "rota.build",
+        at=now,
+        group_id=group.id,
+        subject=f"rota:{rota.id}",
+        detail={"week": label, "status": plan.status, "assigned": plan.summary.assigned},
+    )
+    await session.flush()
+    view = await _view(session, group, rota)
+    return BuildResult(label, plan, view)
+
+
 async def build_rota(
     db: Database,
     group_name: str | None,
@@ -80,53 +171,21 @@ async def build_rota(
     now: datetime,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
 ) -> BuildResult:
-    """Build or rebuild the week's draft. A published week is replanned instead."""
-    async with db.transaction() as session:
-        group, label = await _group_and_week(session, group_name, week, now)
-        rota = await rota_queries.rota_for_week(session, group.id, label)
-        if rota is not None and rota.status != RotaStatus.DRAFT:
-            raise RotaError(
-                f"{label} is already {rota.status}: its calls are with volunteers. "
-                "Use `ringround rota replan` to re-plan only released and open calls."
-            )
-        request = await plan_request(session, group, label, time_limit_s=time_limit_s)
-        plan = plan_week(request)
-        if rota is None:
-            rota = Rota(group_id=group.id, week=label, summary={})
-            session.add(rota)
-            await session.flush()
-            previous: dict[object, str] = {}
-        else:
-            previous = {
-                (c.patient_id, c.starts_at): c.code
-                for c in await rota_queries.calls_of_rota(session, rota.id)
-            }
-            await rota_queries.clear_draft(session, rota.id)
-            rota.revision += 1
-        codes = keep_codes(
-            [((c.patient_id, c.starts_at), c.code, c.weekday) for c in plan.calls],
-            previous,
-            week_monday(label),
-        )
-        plan = replace(
-            plan, calls=tuple(replace(c, code=k) for c, k in zip(plan.calls, codes, strict=True))
-        )
-        refs = await rota_queries.patient_refs(session, group.id)
-        rota.summary = summary_record(plan, refs)
-        rota.built_at = now
-        await store_plan(session, group, rota, plan)
-        record(
-            session,
-            actor,
-            "rota.build",
-            at=now,
-            group_id=group.id,
-            subject=f"rota:{rota.id}",
-            detail={"week": label, "status": plan.status, "assigned": plan.summary.assigned},
-        )
-        await session.flush()
-        view = await _view(session, group, rota)
-    return BuildResult(label, plan, view)
+    """Build or rebuild the week's draft. A published week is replanned instead.
+
+    The plan is made outside any transaction (it takes seconds; SQLite would hold its write
+    lock throughout) and written back only if nobody rebuilt or published the week meanwhile;
+    if they did, it is planned again from what they left."""
+    for attempt in range(BUILD_ATTEMPTS):
+        snapshot = await draft_snapshot(db, group_name, week, now=now, time_limit_s=time_limit_s)
+        plan = plan_week(snapshot.request)
+        try:
+            async with db.transaction() as session:
+                return await store_draft(session, snapshot, plan, actor=actor, now=now)
+        except DraftChanged:
+            if attempt == BUILD_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def publish_rota(

@@ -1,7 +1,7 @@
 """Once-a-week work, checked on every sweep and done once per group and week.
 
-Draft next week's rota on the group's draft day, optionally publish it on a deadline,
-and send organisers the report of the week just gone.
+Queue next week's draft on the group's draft day (planning_jobs.py), optionally publish it
+on a deadline, and send organisers the report of the week just gone.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from rota.domain import RotaStatus
 from rota.exports.report_files import report_chart, report_text
 from rota.services.audit import SCHEDULER
 from rota.services.notify import tell_organisers
+from rota.services.planning_jobs import drain, queue_draft
 from rota.services.report import weekly_report
-from rota.services.rotas import build_rota, publish_rota
+from rota.services.rotas import publish_rota
 from rota.storage import cycle_queries, repository, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group
@@ -39,8 +40,10 @@ def _setting(group: Group, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def weekly_work(db: Database, now: datetime) -> list[str]:
-    """Returns what was done, e.g. ['drafted Riverside PPG 2026-W49']."""
+async def weekly_work(db: Database, now: datetime, *, inline: bool = True) -> list[str]:
+    """Returns what was done, e.g. ['drafted Riverside PPG 2026-W49'].
+
+    Drafts are queued as planning jobs; `inline=False` leaves them to the workers (serve)."""
     done: list[str] = []
     async with db.transaction() as session:
         groups = list(await repository.groups(session))
@@ -50,7 +53,7 @@ async def weekly_work(db: Database, now: datetime) -> list[str]:
         coming = next_week(this_week)
         draft_on = _setting(group, "draft_on")
         if draft_on and now >= _moment(draft_on, this_week, tz):
-            done += await _draft(db, group, coming, now)
+            done += await _draft(db, group, coming, now, inline)
         auto = _setting(group, "auto_publish_on")
         if auto and now >= _moment(auto, this_week, tz):
             done += await _auto_publish(db, group, coming, now)
@@ -60,23 +63,14 @@ async def weekly_work(db: Database, now: datetime) -> list[str]:
     return done
 
 
-async def _draft(db: Database, group: Group, week: str, now: datetime) -> list[str]:
+async def _draft(db: Database, group: Group, week: str, now: datetime, inline: bool) -> list[str]:
+    """Queue the week's draft (rota/services/planning_jobs.py); `serve`'s workers take it.
+    Inline (no workers running: tests, the demo) the queue is worked through here."""
     async with db.transaction() as session:
         if await rota_queries.rota_for_week(session, group.id, week) is not None:
             return []
-    result = await build_rota(db, group.name, week, actor=SCHEDULER, now=now)
-    summary = result.view["summary"]
-    async with db.transaction() as session:
-        await tell_organisers(
-            session,
-            group,
-            key=f"draft:{group.id}:{week}",
-            now=now,
-            text=f"The draft rota for {week} is ready: {summary['assigned']} calls assigned, "
-            f"{summary['open']} open, {len(result.view['uncovered'])} not covered. "
-            "Review it with /rota and publish.",
-        )
-    return [f"drafted {group.name} {week}"]
+    await queue_draft(db, group, week, now)
+    return await drain(db, now) if inline else []
 
 
 async def _auto_publish(db: Database, group: Group, week: str, now: datetime) -> list[str]:

@@ -12,6 +12,7 @@ from rota.storage.messages import (
     OutboxMessage,
 )
 from rota.storage.people import Erasure, Group, Organiser, Patient, Volunteer
+from rota.storage.planning_jobs import PlanningJob
 from rota.storage.rotas import (
     Call,
     CallAttempt,
@@ -38,6 +39,7 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "Patient",
+    "PlanningJob",
     "Rota",
     "SessionTemplate",
     "Volunteer",

@@ -86,10 +86,13 @@ async def previous_week_holders(session: Session, group_id: int, week: str) -> d
     return {patient: volunteer for patient, volunteer in rows if volunteer is not None}
 
 
-async def rota_for_week(session: Session, group_id: int, week: str) -> Rota | None:
-    found: Rota | None = await session.scalar(
-        select(Rota).where(Rota.group_id == group_id, Rota.week == week)
-    )
+async def rota_for_week(
+    session: Session, group_id: int, week: str, *, for_update: bool = False
+) -> Rota | None:
+    """`for_update` locks the row on PostgreSQL until the transaction ends (SQLite's writers
+    are serialised anyway), so a check of its revision holds for what is written next."""
+    query = select(Rota).where(Rota.group_id == group_id, Rota.week == week)
+    found: Rota | None = await session.scalar(query.with_for_update() if for_update else query)
     return found
 
 
