@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from rota.domain import Risk
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.availability import pause
@@ -77,7 +78,9 @@ async def test_open_calls_go_only_to_volunteers_who_could_take_them_bundled_once
         assert may_ring(volunteer, patients[call.patient_id])
         windows = parse_windows("; ".join(volunteer.availability))
         assert any(w.contains(weekly_window(call, LONDON)) for w in windows)
-        assert offer.offered_at < call.starts_at <= offer.offered_at + timedelta(hours=48)
+        assert offer.offered_at < call.starts_at
+        if call.make_up_of_id is None:  # a make-up of a missed call is offered at once
+            assert call.starts_at <= offer.offered_at + timedelta(hours=48)
     bundled = [m for m in offers if len(m.buttons) > 1 or m.body.count(";") >= 1]
     assert bundled, "no offer listed more than one call"
     assert all(len(m.body) <= 1600 for m in offers)
@@ -100,6 +103,10 @@ async def test_the_publish_summary_counts_the_texts_and_telegram_messages_it_cau
     messages = view["messages"]
     assert messages["at_publish"] == {"sms": told["sms"], "telegram": told["telegram"]}
     assert sum(messages["reminders_and_checkins"].values()) > 0
+    async with sqlite_db.transaction() as session:
+        # Nobody logs a call here, so high-risk no-shows would get make-ups (issue 19) on
+        # top of what the publish foresaw: the forecast is of the published calls alone.
+        await session.execute(update(Patient).values(risk=Risk.MEDIUM))
     await _sweep(sqlite_db, hours=24)
     async with sqlite_db.transaction() as session:
         offers = Counter(

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from rota.domain import ChannelKind, OutcomeKind, VolunteerStatus
 from rota.services.audit import CLI
 from rota.services.availability import pause, resume, set_availability
-from rota.services.calls import Refused, my_calls
+from rota.services.calls import Refused, claim_call, my_calls
 from rota.services.outcomes import EMERGENCY_LINE, acknowledge, record_outcome
 from rota.services.signup import Application, create_invite, decide, join, redeem_invite
 from rota.storage import AuditEvent, Escalation, Group, Volunteer
@@ -137,7 +137,11 @@ async def test_no_answer_books_a_retry_and_the_third_failure_alerts_organisers(s
             if c.retry_of_id is not None and c.attempt == attempt + 1
         )
         assert retry.patient_id == call.patient_id and retry.starts_at >= at + timedelta(hours=2)
+        assert retry.starts_at.date() != at.date(), "a retry goes on another day"
+        assert retry.starts_at < call.starts_at + timedelta(days=7), "within 7 days (CHEER)"
         assert retry.code in logged.follow_up
+        if retry.volunteer_id is None:  # Ann is not free then: it is open, and she claims it
+            await claim_call(sqlite_db, world.vid(ANN), code=retry.code, channel="sms", now=at)
         code, at = retry.code, retry.ends_at
     logged = await record_outcome(
         sqlite_db, world.vid(ANN), kind=OutcomeKind.NO_ANSWER, code=code, channel="sms", now=at
