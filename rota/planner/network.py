@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rota.planner.frequency import most_calls
-from rota.planner.model import PatientNeed
+from rota.planner.model import MAX_WAITING, PatientNeed
 from rota.planner.week import Week, in_patient_windows, suits
 from rota.windows import WeeklyWindow
 
@@ -187,6 +187,7 @@ def build_network(week: Week) -> Network:
 
     # Windowless patients of one kind share a hub per day that reaches whole windows;
     # a preferred window is a node of its own that reaches just the slots inside it.
+    waiting_step = w.cover["low"] // (4 * MAX_WAITING * max(1, len(week.needs)) * 7)
     hubs: dict[tuple[object, int], int] = {}
     preferred: dict[tuple[object, WeeklyWindow], int] = {}
     suitable: dict[object, set[int]] = {}
@@ -196,7 +197,11 @@ def build_network(week: Week) -> Network:
         if kind not in suitable:
             suitable[kind] = {v.id for v in week.volunteers.values() if suits(patient, v)}
         patient_node = net.node()
-        net.cover_arc[i] = net.arc(SOURCE, patient_node, need.calls, -w.cover[patient.risk])
+        # Within a risk the missed and the longest-waiting go first: a bonus summing to at
+        # most a quarter of the low-risk weight over all patients, so it never trades a call
+        # for one of higher risk and the coverage bound (bound.py) stays sound.
+        bonus = patient.waiting * waiting_step
+        net.cover_arc[i] = net.arc(SOURCE, patient_node, need.calls, -w.cover[patient.risk] - bonus)
         # A twice-weekly patient's calls are a "first" and a "second" call, which
         # solve_flow can confine to days either side of a gap day to keep them apart.
         halves = [net.node(), net.node()] if need.spaced and need.calls == 2 else []

@@ -70,9 +70,16 @@ async def test_open_calls_go_only_to_volunteers_who_could_take_them_bundled_once
         calls = {c.id: c for c in await session.scalars(select(Call))}
         volunteers = {v.id: v for v in await session.scalars(select(Volunteer))}
         patients = {p.id: p for p in await session.scalars(select(Patient))}
-    per_day = Counter((m.recipient_id, m.created_at.astimezone(LONDON).date()) for m in offers)
+    # Nobody logs a call here: high-risk no-shows get make-ups (issue 19), offered at once
+    # in one extra offer a day of their own.
+    regular = [m for m in offers if ":make-up:" not in m.key]
+    per_day = Counter((m.recipient_id, m.created_at.astimezone(LONDON).date()) for m in regular)
     assert offers and max(per_day.values()) == 1, "more than one offer a day to someone"
-    assert len(offers) <= 2 * len(volunteers)
+    extra = Counter(
+        (m.recipient_id, m.created_at.astimezone(LONDON).date()) for m in offers if m not in regular
+    )
+    assert max(extra.values(), default=0) <= 1
+    assert len(regular) <= 2 * len(volunteers)
     for offer in offered:
         call, volunteer = calls[offer.call_id], volunteers[offer.volunteer_id]
         assert may_ring(volunteer, patients[call.patient_id])
