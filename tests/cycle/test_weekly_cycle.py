@@ -42,7 +42,9 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
         ]
         textable = {p.id for p in await session.scalars(select(Patient)) if p.textable}
         landlines = {p.phone for p in await session.scalars(select(Patient)) if not p.textable}
-        keys = {m.id: m.key for m in await session.scalars(select(OutboxMessage))}
+        queued = list(await session.scalars(select(OutboxMessage)))
+        keys = {m.id: m.key for m in queued}
+        recipients = {m.id: m.recipient_id for m in queued}
     sent = sim.sent()
     by_key = Counter(keys[m.message_id] for _, m in sent)
     assert all(count == 1 for count in by_key.values()), "something was sent twice"
@@ -102,7 +104,7 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
     )
     assert all(o.offered_at < every[o.call_id].starts_at for o in offers)
     bundles = Counter(
-        (m.recipient_id, at.astimezone(LONDON).date())
+        (recipients[m.message_id], at.astimezone(LONDON).date())
         for at, m in sent
         if keys[m.message_id].startswith("reoffer:") and ":make-up:" not in keys[m.message_id]
     )
