@@ -254,7 +254,8 @@ async def _open_call_rules(sweep: Sweep, call: Call, slot: str) -> None:
         return
     if call.make_up_of_id is not None or call.starts_at - REOFFER_WITHIN <= sweep.now:
         sweep.open_calls.append(call)
-    if call.starts_at - ESCALATE_OPEN_WITHIN <= sweep.now:
+    # A make-up's escalation is the ask sent when it was booked (`_recover`).
+    if call.make_up_of_id is None and call.starts_at - ESCALATE_OPEN_WITHIN <= sweep.now:
         patient = sweep.patients[call.patient_id]
         ask = (
             f" {patient.name} ({patient.ref}) is high risk: please ring them yourself, or ask "
@@ -273,7 +274,7 @@ async def _open_call_rules(sweep: Sweep, call: Call, slot: str) -> None:
 async def _recover(sweep: Sweep, call: Call, slot: str, why: str) -> None:
     """A high-risk patient's missed call: book a make-up, offer it now, ask organisers."""
     patient = sweep.patients[call.patient_id]
-    if patient.risk not in RECOVER_RISKS or call.id in sweep.made_up:
+    if patient.risk not in RECOVER_RISKS or not patient.active or call.id in sweep.made_up:
         return
     who = f"{patient.name} ({patient.ref}) is high risk and call {call.code} ({slot}) was missed"
     booked = None

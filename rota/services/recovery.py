@@ -158,8 +158,9 @@ async def new_call(
 
 
 def needs_recovery(patient: Patient, call: Call) -> bool:
-    """High-risk, and not itself a make-up: one make-up per missed call, then a person."""
-    return patient.risk in RECOVER_RISKS and call.make_up_of_id is None
+    """High-risk, still on the list, and not itself a make-up: one make-up per missed
+    call, then a person."""
+    return patient.active and patient.risk in RECOVER_RISKS and call.make_up_of_id is None
 
 
 async def book_make_up(

@@ -9,7 +9,7 @@ from rota.services.availability import pause, resume, set_availability
 from rota.services.calls import Refused, claim_call, my_calls
 from rota.services.outcomes import EMERGENCY_LINE, acknowledge, record_outcome
 from rota.services.signup import Application, create_invite, decide, join, redeem_invite
-from rota.storage import AuditEvent, Escalation, Group, Volunteer
+from rota.storage import AuditEvent, Escalation, Group, Patient, Volunteer
 from tests.usecases.helpers import calls, outbox, published_week
 
 ANN = "+447700900010"
@@ -239,6 +239,11 @@ async def test_a_retry_is_open_to_anyone_when_the_volunteer_has_no_time_soon(sql
     world = await published_week(sqlite_db, now)
     await set_availability(sqlite_db, world.vid(ANN), "Sun 10:00-11:00", channel="sms", now=now)
     call = await annes_first_call(sqlite_db, world)
+    async with sqlite_db.transaction() as session:
+        # Issue 19: a retry may go to the caller's own time within 7 days, in the patient's
+        # windows; this patient is rung on Tuesdays, when Ann is never free.
+        patient = await session.get_one(Patient, call.patient_id)
+        patient.call_windows = ["Tue 10:00-12:00"]
     logged = await record_outcome(
         sqlite_db,
         world.vid(ANN),
