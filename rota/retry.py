@@ -1,38 +1,42 @@
-"""When to try again after no answer: the volunteer's next free slot, soon but not at once."""
+"""Where a call may go again: call-length slots in someone's weekly windows, soon but not
+at once. Pure time arithmetic; who is free in them is decided by rota/services/recovery.py."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rota.windows import WeeklyWindow, local_to_utc
 
 # Ringing straight back rarely helps: give the patient a couple of hours.
 RETRY_GAP = timedelta(hours=2)
-HORIZON_DAYS = 2
+# CHEER: at most two retries within 7 days of the first attempt (then a welfare check).
+RETRY_WITHIN = timedelta(days=7)
 
 
-def next_retry_slot(
+def slots_in(
     *,
-    now: datetime,
+    earliest: datetime,
+    until: datetime,
     tz: ZoneInfo,
     windows: tuple[WeeklyWindow, ...],
-    busy: list[tuple[datetime, datetime]],
     call_minutes: int,
-) -> tuple[datetime, datetime] | None:
-    """The earliest call-length slot in one of `windows`, at least RETRY_GAP from now,
-    within the next HORIZON_DAYS days, not overlapping a `busy` interval."""
-    earliest = now + RETRY_GAP
+    skip_days: frozenset[date] = frozenset(),
+) -> Iterator[tuple[datetime, datetime]]:
+    """Call-length slots inside `windows` starting in [earliest, until), in time order,
+    on local days not in `skip_days`. Each local day is walked in wall-clock minutes, so a
+    slot keeps its local time across a change to or from summer time."""
     length = timedelta(minutes=call_minutes)
-    today = now.astimezone(tz).date()
-    for offset in range(HORIZON_DAYS + 1):
-        day = today + timedelta(days=offset)
-        for window in sorted(w for w in windows if w.weekday == day.weekday()):
-            minute = window.start
-            while minute + call_minutes <= window.end:
-                start = local_to_utc(day, minute, tz)
-                end = start + length
-                if start >= earliest and not any(s < end and start < e for s, e in busy):
-                    return start, end
-                minute += call_minutes
-    return None
+    day = earliest.astimezone(tz).date()
+    last = until.astimezone(tz).date()
+    while day <= last:
+        if day not in skip_days:
+            for window in sorted(w for w in windows if w.weekday == day.weekday()):
+                minute = window.start
+                while minute + call_minutes <= window.end:
+                    start = local_to_utc(day, minute, tz)
+                    if earliest <= start < until:
+                        yield start, start + length
+                    minute += call_minutes
+        day += timedelta(days=1)

@@ -16,6 +16,8 @@ from rota.windows import WeeklyWindow
 Risk = Literal["high", "medium", "low"]
 RISKS: tuple[Risk, ...] = ("high", "medium", "low")
 LONDON = ZoneInfo("Europe/London")
+LONG_WAIT = 28  # days: waiting longer than this counts no more (fortnightly x 2)
+MAX_WAITING = 4
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,10 @@ class PatientNeed:
     `never_pair` holds volunteer ids who must never ring this patient.
     `last_call_on` is the day of the patient's last call (for fortnightly patients).
     `previous_volunteer_id` is who rang them last week (continuity).
+    `missed_last_week`: they were due last week and nobody reached them.
+    `waited_days`: days since anyone last spoke to them, as of the week's Monday (None:
+    not known; planning gives the never-reached LONG_WAIT). Within a risk, the missed and
+    the longest-waiting go first (`waiting`).
     """
 
     id: int
@@ -40,6 +46,14 @@ class PatientNeed:
     last_call_on: date | None = None
     previous_volunteer_id: int | None = None
     name: str = ""
+    missed_last_week: bool = False
+    waited_days: int | None = None
+
+    @property
+    def waiting(self) -> int:
+        """0 to MAX_WAITING: how far ahead of others of the same risk the patient goes."""
+        waited = min(self.waited_days or 0, LONG_WAIT)
+        return (2 if self.missed_last_week else 0) + waited // (LONG_WAIT // 2)
 
     @property
     def label(self) -> str:

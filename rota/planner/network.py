@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rota.planner.frequency import most_calls
-from rota.planner.model import PatientNeed
+from rota.planner.model import MAX_WAITING, PatientNeed
 from rota.planner.week import Need, Week, in_patient_windows, suits
 from rota.windows import WeeklyWindow
 
@@ -146,10 +146,15 @@ class _Arcs:
         net.out_start = np.searchsorted(net.tails[net.out_order], np.arange(net.nodes + 1))
 
 
-def cover_cost(weights: Weights, need: Need) -> int:
+def cover_cost(weights: Weights, need: Need, waiting_step: int = 0) -> int:
     """The cost of one of this patient's calls going ahead: coverage by risk. Any further
-    priority among patients belongs here (and must keep the tiers in Weights apart)."""
-    return -weights.cover[need.patient.risk]
+    priority among patients belongs here (and must keep the tiers in Weights apart).
+
+    Within a risk the missed and the longest-waiting go first: a bonus of `waiting_step` per
+    day waited, summing to at most a quarter of the low-risk weight over all patients, so it
+    never trades a call for one of higher risk and the coverage bound (bound.py) stays sound.
+    """
+    return -weights.cover[need.patient.risk] - need.patient.waiting * waiting_step
 
 
 def build_network(week: Week) -> Network:
@@ -285,6 +290,7 @@ def build_network(week: Week) -> Network:
 
     # Windowless patients of one kind share a hub per day that reaches whole windows;
     # a preferred window is a node of its own that reaches just the slots inside it.
+    waiting_step = w.cover["low"] // (4 * MAX_WAITING * max(1, len(week.needs)) * 7)
     hubs: dict[tuple[object, int], int] = {}
     preferred: dict[tuple[object, WeeklyWindow], int] = {}
     leads_on: set[int] = set()  # hub and window nodes with at least one arc out
@@ -295,7 +301,7 @@ def build_network(week: Week) -> Network:
         if kind not in suitable:
             suitable[kind] = {v.id for v in week.volunteers.values() if suits(patient, v)}
         patient_node = node()
-        net.cover_arc[i] = arc(SOURCE, patient_node, need.calls, cover_cost(w, need))
+        net.cover_arc[i] = arc(SOURCE, patient_node, need.calls, cover_cost(w, need, waiting_step))
         # A twice-weekly patient's calls are a "first" and a "second" call, which
         # solve_flow can confine to days either side of a gap day to keep them apart.
         halves = [node(), node()] if need.spaced and need.calls == 2 else []

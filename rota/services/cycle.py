@@ -14,9 +14,17 @@ from zoneinfo import ZoneInfo
 
 from rota.services.digest import send_digests
 from rota.services.groups import masked_calls, reoffers_per_day
-from rota.services.notify import Buttons, tell_organisers, tell_volunteer, text_patient, when
+from rota.services.notify import (
+    HIGH_RISK_MISSED,
+    Buttons,
+    tell_organisers,
+    tell_volunteer,
+    text_patient,
+    when,
+)
 from rota.services.offers import REOFFER_WITHIN, Load, offer_text, offers_due
 from rota.services.patient_replies import check_in_text
+from rota.services.recovery import RECOVER_RISKS, book_make_up, needs_recovery
 from rota.services.zoom_sessions import session_rules
 from rota.storage import cycle_queries, repository, rota_queries
 from rota.storage.db import Database
@@ -31,6 +39,9 @@ CHECKIN_AT = 8 * 60  # queued at 08:00; the dispatcher holds it until quiet hour
 ESCALATE_OPEN_WITHIN = timedelta(hours=24)
 CHASE_AFTER = timedelta(hours=1)
 CHASE_ORGANISERS_AFTER = timedelta(hours=24)
+# A held high-risk call with no outcome this long after its window is a no-show: an hour
+# after the chaser, time enough to log a call that did happen.
+RECOVER_AFTER = timedelta(hours=2)
 URGENT_REPEAT = timedelta(minutes=15)
 URGENT_TO_BACKUP_AFTER = 2  # repeats before backups are told too
 LOOKBACK = timedelta(days=10)  # outbox keys older than any rule's reach
@@ -56,6 +67,7 @@ class Sweep:
     done: set[str]
     volunteers: dict[int, Volunteer]
     patients: dict[int, Patient]
+    made_up: set[int] = field(default_factory=set)  # missed calls with a make-up booked
     open_calls: list[Call] = field(default_factory=list)  # offered together after the pass
 
     @property
@@ -86,7 +98,14 @@ class Sweep:
         return queued
 
     async def organisers(
-        self, rule: str, key: str, text: str, buttons: Buttons = (), *, backups: bool = False
+        self,
+        rule: str,
+        key: str,
+        text: str,
+        buttons: Buttons = (),
+        *,
+        backups: bool = False,
+        purpose: str | None = None,
     ) -> None:
         if key not in self.done:
             queued = await tell_organisers(
@@ -97,6 +116,7 @@ class Sweep:
                 text=text,
                 buttons=buttons,
                 include_backups=backups,
+                purpose=purpose,
             )
             self.stats.add(rule, queued)
 
@@ -124,6 +144,7 @@ async def run_due_work(db: Database, now: datetime) -> CycleStats:
                     v.id: v for v in await cycle_queries.active_volunteers(session, group.id)
                 },
                 patients=await cycle_queries.patients_by_id(session, {c.patient_id for c in calls}),
+                made_up=await rota_queries.made_up(session, {c.id for c in calls}),
             )
             for call in calls:
                 await _call_rules(sweep, call)
@@ -179,6 +200,8 @@ async def _call_rules(sweep: Sweep, call: Call) -> None:
             f"How did call {call.code} ({slot}) go? Tap a button under it in /calls.",
             f"How did call {call.code} go? Reply DONE {call.code} or NOANSWER {call.code}",
         )
+    if call.ends_at + RECOVER_AFTER <= now:
+        await _recover(sweep, call, slot, f"{volunteer.name} has not logged it")
     if call.ends_at + CHASE_ORGANISERS_AFTER <= now:
         await sweep.organisers(
             "chase_organisers",
@@ -239,6 +262,8 @@ async def _holder_cannot_ring(sweep: Sweep, call: Call, slot: str) -> None:
             )
             await _open_call_rules(sweep, call, slot)
         return
+    if call.ends_at <= sweep.now:  # nobody will log it: recover it now, not after chasers
+        await _recover(sweep, call, slot, "its volunteer is paused or has left")
     if call.ends_at + CHASE_ORGANISERS_AFTER <= sweep.now:
         await sweep.organisers(
             "chase_organisers",
@@ -249,16 +274,55 @@ async def _holder_cannot_ring(sweep: Sweep, call: Call, slot: str) -> None:
 
 
 async def _open_call_rules(sweep: Sweep, call: Call, slot: str) -> None:
-    if not sweep.now < call.starts_at:
+    if not sweep.now < call.starts_at:  # nobody can claim it any more
+        await _recover(sweep, call, slot, "nobody claimed it")
         return
-    if call.starts_at - REOFFER_WITHIN <= sweep.now:
+    if call.make_up_of_id is not None or call.starts_at - REOFFER_WITHIN <= sweep.now:
         sweep.open_calls.append(call)
-    if call.starts_at - ESCALATE_OPEN_WITHIN <= sweep.now:
+    # A make-up's escalation is the ask sent when it was booked (`_recover`).
+    if call.make_up_of_id is None and call.starts_at - ESCALATE_OPEN_WITHIN <= sweep.now:
+        patient = sweep.patients[call.patient_id]
+        ask = (
+            f" {patient.name} ({patient.ref}) is high risk: please ring them yourself, or ask "
+            f"a volunteer to claim {call.code}."
+            if patient.risk in RECOVER_RISKS
+            else ""
+        )
+        # Keyed by the call's version: a call handed back again after a claim is news again.
+        # A high-risk patient about to be missed needs a person now; others wait for the digest.
         await sweep.organisers(
             "open_escalated",
-            f"open-call:{call.id}",
-            f"Call {call.code} ({slot}) is still open and due within a day.",
+            f"open-call:{call.id}:{call.version}",
+            f"Call {call.code} ({slot}) is still open and due within a day.{ask}",
+            purpose=HIGH_RISK_MISSED if ask else None,
         )
+
+
+async def _recover(sweep: Sweep, call: Call, slot: str, why: str) -> None:
+    """A high-risk patient's missed call: book a make-up, offer it now, ask organisers."""
+    patient = sweep.patients[call.patient_id]
+    if patient.risk not in RECOVER_RISKS or not patient.active or call.id in sweep.made_up:
+        return
+    who = f"{patient.name} ({patient.ref}) is high risk and call {call.code} ({slot}) was missed"
+    booked = None
+    if needs_recovery(patient, call):
+        sweep.made_up.add(call.id)
+        booked = await book_make_up(
+            sweep.session, sweep.group, call, patient, sweep.volunteers.values(), now=sweep.now
+        )
+    if booked is None:
+        text = f"{who}: {why}. No make-up call is booked: please ring them today."
+    else:
+        make_up, placement = booked
+        sweep.open_calls.append(make_up)
+        sweep.stats.add("make_up", 1)
+        text = (
+            f"{who}: {why}. Make-up call {make_up.code} is booked for "
+            f"{when(make_up.starts_at, make_up.ends_at, sweep.tz)} and offered to the "
+            f"{len(placement.free)} volunteers free then. Please ring them today, or ask a "
+            f"volunteer to claim {make_up.code}."
+        )
+    await sweep.organisers("missed_high_risk", f"{HIGH_RISK_MISSED}:{call.id}", text)
 
 
 async def _offer_open_calls(sweep: Sweep) -> None:

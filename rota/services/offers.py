@@ -3,8 +3,9 @@
 An open call close to its time is offered only to volunteers who may ring the patient,
 are free in its window (their availability, and no call of their own at that time) and
 have room under their weekly maximum. Each volunteer gets the calls that fit them in one
-message, at most `reoffers_per_day` such messages a day, and only when it lists a call
-they have not been offered before. Every text costs the group money; a flood of offers
+message, at most `reoffers_per_day` such messages a day (and one more when a missed
+high-risk call's make-up needs someone), and only when it lists a call they have not
+been offered before. Every text costs the group money; a flood of offers
 for calls someone cannot take teaches them to ignore the next one.
 """
 
@@ -22,7 +23,9 @@ from rota.storage.rotas import Call
 from rota.windows import WeeklyWindow, parse_windows
 
 REOFFER_WITHIN = timedelta(hours=48)
+RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 MAX_LISTED = 5  # enough to choose from, short enough for one SMS
+MAKE_UP_SLOT = "make-up"  # the day's extra offer, only ever for a make-up of a missed call
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,35 @@ class Load:
         self.busy.setdefault(volunteer_id, []).append((call.starts_at, call.ends_at))
 
     def has_room(self, volunteer: Volunteer, call: Call) -> bool:
-        if self.held.get((volunteer.id, call.rota_id), 0) >= volunteer.max_calls:
+        return self.has_room_at(volunteer, call.rota_id, call.starts_at, call.ends_at)
+
+    def has_room_at(
+        self, volunteer: Volunteer, rota_id: int, starts_at: datetime, ends_at: datetime
+    ) -> bool:
+        if self.held.get((volunteer.id, rota_id), 0) >= volunteer.max_calls:
             return False
-        return not any(
-            s < call.ends_at and call.starts_at < e for s, e in self.busy.get(volunteer.id, [])
-        )
+        return self.free_at(volunteer.id, starts_at, ends_at)
+
+    def free_at(self, volunteer_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+        """No call of their own overlaps this time (their weekly maximum aside)."""
+        return not any(s < ends_at and starts_at < e for s, e in self.busy.get(volunteer_id, []))
 
 
 def weekly_window(call: Call, tz: ZoneInfo) -> WeeklyWindow:
-    start, end = call.starts_at.astimezone(tz), call.ends_at.astimezone(tz)
+    return window_of(call.starts_at, call.ends_at, tz)
+
+
+def window_of(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> WeeklyWindow:
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     end_minute = end.hour * 60 + end.minute if end.date() == start.date() else 24 * 60
     return WeeklyWindow(start.weekday(), start.hour * 60 + start.minute, end_minute)
+
+
+def urgency(call: Call, patients: dict[int, Patient]) -> int:
+    """Which open calls go first in an offer: make-ups of missed calls, then high risk."""
+    if call.make_up_of_id is not None:
+        return 0
+    return 1 + RISK_ORDER.get(patients[call.patient_id].risk.value, len(RISK_ORDER))
 
 
 def calls_for(
@@ -75,11 +96,15 @@ def calls_for(
     offered: Collection[tuple[int, int, int]] = (),
 ) -> list[Call]:
     """The open calls this volunteer could take together, soonest first; calls not yet
-    offered to them are chosen first, so a long list never hides a new one."""
+    offered to them are chosen first, so a long list never hides a new one, and among
+    those make-ups of missed calls and high-risk patients come ahead of medium and low."""
     windows = parse_windows("; ".join(volunteer.availability))
     mine = Load(dict(load.held), {volunteer.id: list(load.busy.get(volunteer.id, []))})
     chosen: list[Call] = []
-    for call in sorted(open_calls, key=lambda c: (c.id, volunteer.id, c.version) in offered):
+    for call in sorted(
+        open_calls,
+        key=lambda c: ((c.id, volunteer.id, c.version) in offered, urgency(c, patients)),
+    ):
         if not may_ring(volunteer, patients[call.patient_id]):
             continue
         slot = weekly_window(call, tz)
@@ -92,7 +117,7 @@ def calls_for(
     return sorted(chosen, key=lambda c: (c.starts_at, c.id))
 
 
-def offer_key(volunteer: Volunteer, day: date, slot: int) -> str:
+def offer_key(volunteer: Volunteer, day: date, slot: int | str) -> str:
     return f"reoffer:{volunteer.id}:{day.isoformat()}:{slot}"
 
 
@@ -112,9 +137,14 @@ def offers_due(
     """One offer for each volunteer with a call new to them and an unused slot today.
 
     `within` is how far ahead calls count: the re-offer window, or more for a forecast.
+    A make-up of a missed call is offered at once, however far ahead it lies.
     """
     soon = sorted(
-        (c for c in open_calls if now < c.starts_at <= now + within),
+        (
+            c
+            for c in open_calls
+            if now < c.starts_at and (c.starts_at <= now + within or c.make_up_of_id is not None)
+        ),
         key=lambda c: (c.starts_at, c.id),
     )
     if not soon:
@@ -132,10 +162,13 @@ def offers_due(
             ),
             None,
         )
-        if key is None:
-            continue
         calls = calls_for(volunteer, soon, patients, load, tz, offered)
-        if any((c.id, volunteer.id, c.version) not in offered for c in calls):
+        new = [c for c in calls if (c.id, volunteer.id, c.version) not in offered]
+        if key is None and per_day > 0 and any(c.make_up_of_id is not None for c in new):
+            # A missed high-risk call may not wait for tomorrow's slot: one more a day.
+            key = offer_key(volunteer, today, MAKE_UP_SLOT)
+            key = None if key in done else key
+        if key is not None and new:
             offers.append(Offer(volunteer, tuple(calls), key))
     return offers
 

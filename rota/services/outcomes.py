@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rota.codes import next_code
-from rota.domain import CallStatus, OutcomeKind
-from rota.retry import next_retry_slot
+from rota.domain import OutcomeKind
+from rota.retry import RETRY_GAP, RETRY_WITHIN
 from rota.services.audit import Actor, record
 from rota.services.calls import (
     NOT_AVAILABLE,
@@ -18,13 +17,14 @@ from rota.services.calls import (
     volunteer_actor,
 )
 from rota.services.notify import tell_organisers, when
-from rota.storage import rota_queries
+from rota.services.recovery import Placement, load_around, new_call, patient_days, place
+from rota.storage import cycle_queries, rota_queries
 from rota.storage.db import Database
 from rota.storage.messages import Escalation
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
-from rota.storage.rotas import Call, Outcome, Rota
-from rota.windows import parse_windows, week_monday
+from rota.storage.rotas import Call, Outcome
+from rota.windows import local_to_utc
 
 MAX_ATTEMPTS = 3
 EMERGENCY_LINE = "If someone is in immediate danger call 999. For urgent medical help call 111."
@@ -61,6 +61,8 @@ async def record_outcome(
             raise Refused(f"Call {call.code} is not due yet ({_when(call, group)}).")
         if not await rota_queries.mark_done(session, call.id, volunteer.id):
             raise Refused(f"How call {call.code} went is already recorded. Thank you!")
+        # Logged late after all: a make-up nobody has claimed yet is no longer needed.
+        await rota_queries.cancel_open_make_ups(session, call.id)
         session.add(
             Outcome(
                 call_id=call.id, kind=kind, note=note, volunteer_id=volunteer.id, recorded_at=now
@@ -188,45 +190,44 @@ async def _schedule_retry(
         )
         return f"That was attempt {attempts}. The organisers will follow up. Thank you."
     tz = ZoneInfo(group.timezone)
-    busy = [
-        (c.starts_at, c.ends_at)
-        for c in await rota_queries.held_calls(session, volunteer.id, now=now)
-    ]
-    slot = next_retry_slot(
-        now=now,
-        tz=tz,
-        windows=parse_windows("; ".join(volunteer.availability)),
-        busy=busy,
-        call_minutes=group.call_minutes,
-    )
-    holder: int | None = volunteer.id
-    if slot is None:  # the volunteer has no time soon: anyone may take the retry
-        start = now + timedelta(days=1)
-        slot = (start, start + timedelta(minutes=group.call_minutes))
-        holder = None
-    rota = await session.get_one(Rota, call.rota_id)
-    code = next_code(
-        await rota_queries.codes_in_rota(session, rota.id),
-        week_monday(rota.week),
-        slot[0].astimezone(tz).weekday(),
-    )
-    retry = Call(
-        group_id=group.id,
+    first = await _first_attempt(session, call)
+    # Another day, within 7 days of the first attempt, where someone may ring them.
+    tomorrow = local_to_utc(now.astimezone(tz).date() + timedelta(days=1), 0, tz)
+    earliest = max(now + RETRY_GAP, tomorrow)
+    until = max(first.starts_at + RETRY_WITHIN, earliest + timedelta(days=1))
+    placement = place(
+        patient=patient,
+        volunteers=await cycle_queries.active_volunteers(session, group.id),
+        load=await load_around(session, group.id, now - timedelta(days=1), until),
         rota_id=call.rota_id,
-        patient_id=patient.id,
-        volunteer_id=holder,
-        code=code,
-        starts_at=slot[0],
-        ends_at=slot[1],
-        status=CallStatus.PLANNED,
-        attempt=attempts + 1,
-        retry_of_id=call.id,
+        earliest=earliest,
+        until=until,
+        tz=tz,
+        call_minutes=group.call_minutes,
+        skip_days=await patient_days(session, group.id, patient.id, earliest, until, tz),
+        caller=volunteer,
     )
-    session.add(retry)
-    await session.flush()
+    if placement is None:  # no windows at all: anyone may take it tomorrow
+        start = now + timedelta(days=1)
+        placement = Placement(start, start + timedelta(minutes=group.call_minutes), ())
+    holder = volunteer.id if placement.free and placement.free[0].id == volunteer.id else None
+    retry = await new_call(
+        session, group, call, placement, holder=holder, attempt=attempts + 1, retry_of=call.id
+    )
+    code, slot = retry.code, (retry.starts_at, retry.ends_at)
     if holder is None:
         return f"No answer logged. The retry is open for anyone as call {code}."
     return f"No answer logged. Please try again {when(slot[0], slot[1], tz)} (call {code})."
+
+
+async def _first_attempt(session: Session, call: Call) -> Call:
+    first = call
+    while first.retry_of_id is not None:
+        previous = await session.get(Call, first.retry_of_id)
+        if previous is None:
+            break
+        first = previous
+    return first
 
 
 async def acknowledge(

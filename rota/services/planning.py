@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from rota.domain import RotaStatus, VolunteerStatus
@@ -15,11 +16,12 @@ from rota.planner import (
     SessionTemplate,
     VolunteerOffer,
 )
-from rota.storage import rota_queries
+from rota.planner.model import LONG_WAIT
+from rota.storage import report_queries, rota_queries
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
 from rota.storage.rotas import Call, Rota, ZoomInvite, ZoomSession
-from rota.windows import WeeklyWindow, parse_windows, week_monday
+from rota.windows import WeeklyWindow, parse_windows, previous_week, week_bounds, week_monday
 
 DEFAULT_TIME_LIMIT_S = 20.0
 
@@ -42,13 +44,19 @@ async def plan_request(
     previous_week = await rota_queries.previous_week_holders(session, group.id, week)
     patients = await rota_queries.active_patients(session, group.id)
     templates = await rota_queries.session_templates(session, group.id)
+    waited, missed = await _waiting(session, group, week)
     return PlanRequest(
         group=group.name,
         week=week,
         tz=tz,
         call_minutes=group.call_minutes,
         patients=tuple(
-            _need(p, by_phone, history.get(p.id), previous_week.get(p.id), tz) for p in patients
+            replace(
+                _need(p, by_phone, history.get(p.id), previous_week.get(p.id), tz),
+                missed_last_week=p.id in missed,
+                waited_days=waited.get(p.id, LONG_WAIT),
+            )
+            for p in patients
         ),
         volunteers=tuple(
             VolunteerOffer(
@@ -69,6 +77,20 @@ async def plan_request(
         ),
         time_limit_s=time_limit_s,
     )
+
+
+async def _waiting(session: Session, group: Group, week: str) -> tuple[dict[int, int], set[int]]:
+    """Days since each patient was last spoken to, as of the week's Monday, and who was due
+    last week but not reached: the next week's plan puts them first within their risk."""
+    tz = ZoneInfo(group.timezone)
+    monday, _ = week_bounds(week, tz)
+    spoken = await report_queries.last_reached(session, group.id, before=monday)
+    waited = {p: (monday - at).days for p, at in spoken.items()}
+    last = await rota_queries.rota_for_week(session, group.id, previous_week(week))
+    due = await report_queries.due_in(session, last.id) if last is not None else set()
+    last_monday = monday - timedelta(days=7)
+    missed = {p for p in due if p not in spoken or spoken[p] < last_monday}
+    return waited, missed
 
 
 def _need(

@@ -18,6 +18,9 @@ from rota.storage.repository import Session
 from rota.windows import DAY_NAMES, parse_week, previous_week, week_bounds, week_label, week_of
 
 SPOKE = set(report_queries.SPOKE)
+# The longest a patient should go without someone speaking to them (issue 19's goals;
+# low risk is "1 a fortnight").
+OVERDUE_AFTER_DAYS = {Risk.HIGH: 7, Risk.MEDIUM: 14, Risk.LOW: 14}
 
 
 async def weekly_report(
@@ -31,6 +34,7 @@ async def weekly_report(
         if report is None:
             raise RotaError(f"there is no rota for {label}")
         report["trend"] = await _trend(session, group, label, now)
+        report["overdue"] = await _overdue(session, group, min(now, week_bounds(label, tz)[1]))
         record(session, actor, "report.read", at=now, group_id=group.id, detail={"week": label})
         return report
 
@@ -133,6 +137,27 @@ async def _rung(session: Session, rota_id: int, tz: ZoneInfo) -> dict[str, Any]:
             if by_call[c.id]
         ],
     }
+
+
+async def _overdue(session: Session, group: Group, at: datetime) -> list[dict[str, Any]]:
+    """Everyone nobody has spoken to for longer than their risk allows, as of `at`: high
+    risk first, then whoever has waited longest (None: never reached)."""
+    spoken = await report_queries.last_reached(session, group.id, before=at)
+    order = {risk: i for i, risk in enumerate(Risk)}
+    waiting: list[tuple[int, int, str, Risk, int | None]] = []
+    for patient in await rota_queries.active_patients(session, group.id):
+        if patient.calls_per_week == 0:
+            continue  # not to be rung at all
+        last = spoken.get(patient.id)
+        days = None if last is None else (at - last).days
+        if days is None or days > OVERDUE_AFTER_DAYS[patient.risk]:
+            longest = -(10**6 if days is None else days)
+            waiting.append((order[patient.risk], longest, patient.ref, patient.risk, days))
+    overdue = [
+        {"patient_ref": ref, "risk": risk.value, "days_waited": days}
+        for _, _, ref, risk, days in sorted(waiting)
+    ]
+    return overdue
 
 
 def _why_not(calls: list[report_queries.CallRow], now: datetime) -> str:

@@ -115,3 +115,25 @@ async def messages_sent(
         (purpose or "other", str(kind), channel, int(n))
         for purpose, kind, channel, n in (await session.execute(query)).all()
     ]
+
+
+async def last_reached(session: Session, group_id: int, *, before: datetime) -> dict[int, datetime]:
+    """When each patient was last spoken to (an outcome other than no answer) before a moment."""
+    query = (
+        select(Call.patient_id, Call.starts_at)
+        .join(Outcome, Outcome.call_id == Call.id)
+        .where(Call.group_id == group_id, Call.starts_at < before, Outcome.kind.in_(SPOKE))
+    )
+    last: dict[int, datetime] = {}
+    for patient_id, starts_at in (await session.execute(query)).all():
+        if patient_id not in last or starts_at > last[patient_id]:
+            last[patient_id] = starts_at
+    return last
+
+
+async def due_in(session: Session, rota_id: int) -> set[int]:
+    """Patients with a call (held or open, not cancelled) in a week's rota."""
+    query = select(Call.patient_id).where(
+        Call.rota_id == rota_id, Call.status != CallStatus.CANCELLED
+    )
+    return set((await session.scalars(query)).all())

@@ -391,3 +391,40 @@ async def queued_channels(session: Session, key_prefix: str) -> list[tuple[int |
         )
     )
     return [(recipient, channel) for recipient, channel in rows.all()]
+
+
+async def made_up(session: Session, call_ids: set[int]) -> set[int]:
+    """Which of these calls already have a make-up booked (whatever became of it)."""
+    if not call_ids:
+        return set()
+    rows = await session.scalars(select(Call.make_up_of_id).where(Call.make_up_of_id.in_(call_ids)))
+    return {i for i in rows.all() if i is not None}
+
+
+async def calls_between(
+    session: Session, group_id: int, *, since: datetime, until: datetime
+) -> Sequence[Call]:
+    """Every planned call (held or open) starting in [since, until): who is busy when, and
+    which days a patient is already to be rung."""
+    query = select(Call).where(
+        Call.group_id == group_id,
+        Call.status == CallStatus.PLANNED,
+        Call.starts_at >= since,
+        Call.starts_at < until,
+    )
+    return (await session.scalars(query)).all()
+
+
+async def cancel_open_make_ups(session: Session, call_id: int) -> int:
+    """A missed call logged late after all: its make-up, if nobody has claimed it, goes."""
+    cancelled = await session.scalars(
+        update(Call)
+        .where(
+            Call.make_up_of_id == call_id,
+            Call.volunteer_id.is_(None),
+            Call.status == CallStatus.PLANNED,
+        )
+        .values(status=CallStatus.CANCELLED, version=Call.version + 1)
+        .returning(Call.id)
+    )
+    return len(cancelled.all())

@@ -52,6 +52,11 @@ class Call(Stamped, Base):
     status: Mapped[CallStatus] = mapped_column(enum_column(CallStatus), default=CallStatus.PLANNED)
     attempt: Mapped[int] = mapped_column(Integer, default=1)  # retries after no answer
     retry_of_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    # A make-up for a missed call (no-show, holder gone, never claimed): not a retry, so
+    # it does not count as an unanswered attempt.
+    make_up_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), index=True
+    )
     swap_offered_at: Mapped[datetime | None]  # still the holder's until someone takes it
     version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every hand-over
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from rota.domain import Risk
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.availability import pause
@@ -69,15 +70,24 @@ async def test_open_calls_go_only_to_volunteers_who_could_take_them_bundled_once
         calls = {c.id: c for c in await session.scalars(select(Call))}
         volunteers = {v.id: v for v in await session.scalars(select(Volunteer))}
         patients = {p.id: p for p in await session.scalars(select(Patient))}
-    per_day = Counter((m.recipient_id, m.created_at.astimezone(LONDON).date()) for m in offers)
+    # Nobody logs a call here: high-risk no-shows get make-ups (issue 19), offered at once
+    # in one extra offer a day of their own.
+    regular = [m for m in offers if ":make-up:" not in m.key]
+    per_day = Counter((m.recipient_id, m.created_at.astimezone(LONDON).date()) for m in regular)
     assert offers and max(per_day.values()) == 1, "more than one offer a day to someone"
-    assert len(offers) <= 2 * len(volunteers)
+    extra = Counter(
+        (m.recipient_id, m.created_at.astimezone(LONDON).date()) for m in offers if m not in regular
+    )
+    assert max(extra.values(), default=0) <= 1
+    assert len(regular) <= 2 * len(volunteers)
     for offer in offered:
         call, volunteer = calls[offer.call_id], volunteers[offer.volunteer_id]
         assert may_ring(volunteer, patients[call.patient_id])
         windows = parse_windows("; ".join(volunteer.availability))
         assert any(w.contains(weekly_window(call, LONDON)) for w in windows)
-        assert offer.offered_at < call.starts_at <= offer.offered_at + timedelta(hours=48)
+        assert offer.offered_at < call.starts_at
+        if call.make_up_of_id is None:  # a make-up of a missed call is offered at once
+            assert call.starts_at <= offer.offered_at + timedelta(hours=48)
     bundled = [m for m in offers if len(m.buttons) > 1 or m.body.count(";") >= 1]
     assert bundled, "no offer listed more than one call"
     assert all(len(m.body) <= 1600 for m in offers)
@@ -102,6 +112,10 @@ async def test_the_publish_summary_counts_the_texts_and_telegram_messages_it_cau
     messages = view["messages"]
     assert messages["at_publish"] == {"sms": told["sms"], "telegram": told["telegram"]}
     assert sum(messages["reminders_and_checkins"].values()) > 0
+    async with sqlite_db.transaction() as session:
+        # Nobody logs a call here, so high-risk no-shows would get make-ups (issue 19) on
+        # top of what the publish foresaw: the forecast is of the published calls alone.
+        await session.execute(update(Patient).values(risk=Risk.MEDIUM))
     await _sweep(sqlite_db, hours=24)
     async with sqlite_db.transaction() as session:
         offers = Counter(

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from rota.domain import ChannelKind, OutcomeKind, VolunteerStatus
 from rota.services.audit import CLI
 from rota.services.availability import pause, resume, set_availability
-from rota.services.calls import Refused, my_calls
+from rota.services.calls import Refused, claim_call, my_calls
 from rota.services.outcomes import EMERGENCY_LINE, acknowledge, record_outcome
 from rota.services.signup import Application, create_invite, decide, join, redeem_invite
-from rota.storage import AuditEvent, Escalation, Group, Volunteer
+from rota.storage import AuditEvent, Escalation, Group, Patient, Volunteer
 from tests.usecases.helpers import calls, notices, outbox, published_week
 
 ANN = "+447700900010"
@@ -137,7 +137,11 @@ async def test_no_answer_books_a_retry_and_the_third_failure_alerts_organisers(s
             if c.retry_of_id is not None and c.attempt == attempt + 1
         )
         assert retry.patient_id == call.patient_id and retry.starts_at >= at + timedelta(hours=2)
+        assert retry.starts_at.date() != at.date(), "a retry goes on another day"
+        assert retry.starts_at < call.starts_at + timedelta(days=7), "within 7 days (CHEER)"
         assert retry.code in logged.follow_up
+        if retry.volunteer_id is None:  # Ann is not free then: it is open, and she claims it
+            await claim_call(sqlite_db, world.vid(ANN), code=retry.code, channel="sms", now=at)
         code, at = retry.code, retry.ends_at
     logged = await record_outcome(
         sqlite_db, world.vid(ANN), kind=OutcomeKind.NO_ANSWER, code=code, channel="sms", now=at
@@ -235,6 +239,11 @@ async def test_a_retry_is_open_to_anyone_when_the_volunteer_has_no_time_soon(sql
     world = await published_week(sqlite_db, now)
     await set_availability(sqlite_db, world.vid(ANN), "Sun 10:00-11:00", channel="sms", now=now)
     call = await annes_first_call(sqlite_db, world)
+    async with sqlite_db.transaction() as session:
+        # Issue 19: a retry may go to the caller's own time within 7 days, in the patient's
+        # windows; this patient is rung on Tuesdays, when Ann is never free.
+        patient = await session.get_one(Patient, call.patient_id)
+        patient.call_windows = ["Tue 10:00-12:00"]
     logged = await record_outcome(
         sqlite_db,
         world.vid(ANN),

@@ -1,5 +1,6 @@
 import io
 import struct
+from datetime import timedelta
 
 from rota.domain import OutcomeKind
 from rota.exports.report_files import report_chart, report_csv, report_text
@@ -80,3 +81,25 @@ async def test_the_report_chart_is_a_real_png_of_a_readable_size(sqlite_db, now)
     assert (pixels[..., :3].std(axis=(0, 1)) > 0.05).all()
     assert "patients reached" in report_text(report)
     assert report_csv(report).startswith("item,value,detail")
+
+
+async def test_the_report_says_who_is_overdue_high_risk_first_then_the_longest_waiting(db, now):
+    """Issue 19: low risk is "1 a fortnight", so whoever has waited longest must show."""
+    from sqlalchemy import select
+
+    from rota.storage import Patient
+
+    _world, _held, logged = await week_with_outcomes(db, now)
+    end_of_week = max(c.ends_at for c in await calls(db)) + timedelta(hours=1)
+    report = await weekly_report(db, None, WEEK, actor=CLI, now=end_of_week)
+    async with db.transaction() as session:
+        patients = {p.id: p for p in await session.scalars(select(Patient))}
+    spoken = {c.patient_id for c in logged[:2]} | {logged[3].patient_id}  # ok, concern, urgent
+    overdue = report["overdue"]
+    refs = [o["patient_ref"] for o in overdue]
+    assert not {patients[p].ref for p in spoken} & set(refs), "someone just reached is listed"
+    never = {p.ref for p in patients.values() if p.id not in spoken and p.active}
+    assert set(refs) == never  # nobody had been reached before this week
+    risks = [o["risk"] for o in overdue]
+    assert risks == sorted(risks, key=["high", "medium", "low"].index)
+    assert all(o["days_waited"] is None for o in overdue)
