@@ -48,7 +48,10 @@ class Simulation:
 
     async def tick(self) -> None:
         await run_due_work(self.db, self.clock.now)
-        # As the running dispatcher does: passes follow one another while there is a backlog.
+        await self.drain()
+
+    async def drain(self) -> None:
+        """As the running dispatcher does: passes follow one another while there is a backlog."""
         while (await self.dispatcher.run_once(self.clock.now)).claimed >= BATCH_SIZE:
             pass
 

@@ -33,7 +33,7 @@ LONDON = ZoneInfo("Europe/London")
 STEP = timedelta(minutes=15)
 OLIVE = "42"  # Telegram organiser of tests/cycle/practice.py
 SAM = "+447700900990"  # an SMS-only organiser
-AT_ONCE = {"urgent", "escalation", "patient-reply"}
+AT_ONCE = {"urgent", "escalation", "patient-reply", "high-risk-missed"}
 
 
 def local(day: datetime, hour: int, minute: int = 0) -> datetime:
@@ -163,7 +163,14 @@ async def test_a_busy_day_gives_each_organiser_one_digest_and_only_what_needs_th
         digests = Counter(at.date() for at, key in messages if key.startswith("digest:"))
         assert digests == {monday: 1, tuesday: 1}, organiser
         others = {key.split(":")[0] for _, key in messages if not key.startswith("digest:")}
-        assert others <= AT_ONCE | {"urgent"}, organiser
+        # An open call goes at once only when a high-risk patient is about to be missed.
+        assert others <= AT_ONCE | {"urgent", "open-call"}, organiser
+        open_now = [
+            m
+            for _, m in sent
+            if m.address == organiser and keys[m.message_id].startswith("open-call:")
+        ]
+        assert all("is high risk" in m.body for m in open_now)
         assert "urgent" in others or "escalation" in others
     # Sam's digest comes at the group's 08:00; Olive's at 07:00 waits for her 12:00 start.
     assert {(at.hour, at.minute) for at, k in to[SAM] if k.startswith("digest:")} == {(8, 0)}

@@ -75,7 +75,7 @@ async def test_an_evening_reminder_delivered_after_midnight_is_still_true(sqlite
         await run_due_work(sqlite_db, sim.clock.now)
         sim.clock.now += timedelta(minutes=15)
     sim.clock.now = _tuesday(week, 0, 20)
-    await sim.dispatcher.run_once(sim.clock.now)
+    await sim.drain()
     late = [m for _, m in sim.sent() if m.body.startswith("Reminder: your call")]
     assert late
     assert all("tomorrow" not in m.body.lower() for _, m in sim.sent())
