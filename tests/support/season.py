@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from rota.codes import LETTER_SETS
 from rota.domain import CallStatus, OutcomeKind, RecipientKind
 from rota.outbox import Dispatcher
 from rota.phones import parse_phone
@@ -387,7 +388,7 @@ def e164(national: str) -> str:
 
 # ---- reading what people were told -------------------------------------------------------
 
-CODE = r"[A-G]\d+"
+CODE = rf"[{''.join(LETTER_SETS)}]\d+"  # every week's day letters (rota/codes.py)
 SLOT = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d\d:\d\d-\d\d:\d\d"
 CALL_IN_LIST = re.compile(rf"\b({CODE}) ({SLOT})")
 CALL_CODE = re.compile(rf"\b[Cc]all ({CODE})\b")
