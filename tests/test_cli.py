@@ -175,3 +175,19 @@ def test_an_organiser_pauses_resumes_and_approves_volunteers_from_the_command_li
     events = json.loads(ringround("audit", "--json").stdout)
     assert {"volunteer.pause", "volunteer.resume"} <= {e["action"] for e in events}
     assert {e["actor"] for e in events if e["action"] == "volunteer.pause"} == {"cli:olive"}
+
+
+def test_a_partial_list_stops_with_how_many_and_allow_deactivate_proceeds(ringround, tmp_path):
+    ringround("import", "patients", str(SAMPLE / "patients.csv"))
+    lines = (SAMPLE / "patients.csv").read_text().splitlines()
+    partial = tmp_path / "page-one.csv"
+    partial.write_text("\n".join(lines[:11]) + "\n")  # the header and 10 of the 40 patients
+    result = ringround("import", "patients", str(partial), ok=False)
+    assert result.exit_code == 1
+    assert "deactivate 30 of 40 active patients" in result.stderr
+    assert "--allow-deactivate" in result.stderr
+    rows = json.loads(ringround("patients", "list", "--json").stdout)
+    assert sum(r["active"] for r in rows) == 40
+    ringround("import", "patients", str(partial), "--allow-deactivate")
+    rows = json.loads(ringround("patients", "list", "--json").stdout)
+    assert sum(r["active"] for r in rows) == 10

@@ -35,7 +35,9 @@ def _read(path: Path) -> bytes:
 
 
 def _report(result: ImportResult, dry_run: bool) -> None:
-    if not result.ok:
+    if result.held is not None and not dry_run:
+        fail(f"nothing imported: {result.held}; to confirm, run again with --allow-deactivate")
+    if result.problems:
         typer.echo(f"nothing imported: {len(result.problems)} problem(s) in the file", err=True)
         for problem in result.problems[:200]:
             typer.echo(f"  {problem}", err=True)
@@ -57,23 +59,28 @@ def _report(result: ImportResult, dry_run: bool) -> None:
             if keys:
                 shown = ", ".join(keys[:20]) + (" …" if len(keys) > 20 else "")
                 typer.echo(f"  {label}: {shown}")
+        if result.held is not None:
+            typer.echo(f"  held: {result.held} (with --allow-deactivate)")
         typer.echo("dry run: nothing was changed")
 
 
-def _import(kind: str, path: Path, dry_run: bool, group: str | None) -> None:
+def _import(
+    kind: str, path: Path, dry_run: bool, group: str | None, allow_deactivate: bool = False
+) -> None:
     from rich.progress import Progress
 
     from rota.services import people
     from rota.services.importing import import_patients, import_volunteers
 
     data = _read(path)
-    use_case = import_patients if kind == "patients" else import_volunteers
+    use_case: Any = import_patients if kind == "patients" else import_volunteers
+    options = {"allow_deactivate": allow_deactivate} if kind == "patients" else {}
 
     async def work(config: Settings, db: Database) -> ImportResult:
         group_id = await people.group_id(db, group)
         with Progress(transient=True, disable=len(data) < 200_000) as progress:
             task = progress.add_task(f"checking {path.name}", total=None)
-            return await use_case(
+            result: ImportResult = await use_case(
                 db,
                 group_id=group_id,
                 data=data,
@@ -82,17 +89,32 @@ def _import(kind: str, path: Path, dry_run: bool, group: str | None) -> None:
                 dry_run=dry_run,
                 allow_fictional=config.allow_fictional_numbers,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                **options,
             )
+            return result
 
     _report(run(work), dry_run)
 
 
+AllowDeactivate = Annotated[
+    bool,
+    typer.Option(
+        "--allow-deactivate",
+        help="The list is complete: deactivate the patients missing from it, even more than "
+        "the group's deactivate_share of the active patients.",
+    ),
+]
+
+
 @import_app.command("patients")
 def import_patients_command(
-    file: FileArg, dry_run: DryRun = False, group: GroupOption = None
+    file: FileArg,
+    dry_run: DryRun = False,
+    allow_deactivate: AllowDeactivate = False,
+    group: GroupOption = None,
 ) -> None:
     """Import the practice's at-risk list; patients missing from it are deactivated."""
-    _import("patients", file, dry_run, group)
+    _import("patients", file, dry_run, group, allow_deactivate)
 
 
 @import_app.command("volunteers")

@@ -12,33 +12,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rota.imports.problems import CsvFileError, Problem
+from rota.imports.sheets import sheet_rows, spreadsheet_kind
+
+__all__ = ["CsvFileError", "CsvRows", "Problem", "read_csv", "read_file", "write_csv"]
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 25_000
 READ_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file, pointed at the row a spreadsheet shows (header = 1)."""
-
-    row: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.message}" if self.row is not None else self.message
-
-
 @dataclass
 class CsvRows:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row number, cells)
-
-
-class CsvFileError(Exception):
-    """The file as a whole cannot be read; nothing was imported."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
@@ -183,20 +169,52 @@ def read_csv(
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
 ) -> CsvRows:
+    """The rows of a CSV file or of a spreadsheet's first sheet, checked against the columns."""
     if len(data) > max_bytes:
         raise CsvFileError([_too_big(max_bytes)])
+    return _checked(_records(data, max_rows), allowed, required, max_rows)
+
+
+def header_of(data: bytes) -> list[str]:
+    """The header row's column names, lower-cased, or [] when it cannot be read."""
+    try:
+        if spreadsheet_kind(data) is not None:
+            rows = sheet_rows(data, max_rows=0)
+        else:
+            text = decode(data[:4096], prefix=True)
+            rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))[:1]
+    except (CsvFileError, csv.Error):
+        return []
+    return [cell.strip().lower() for cell in rows[0]] if rows else []
+
+
+def _records(data: bytes, max_rows: int) -> Iterator[tuple[int, list[str]]]:
+    """Numbered records, the header first (row 1), from whichever kind of file this is."""
+    if spreadsheet_kind(data) is not None:
+        return enumerate(sheet_rows(data, max_rows=max_rows), start=1)
     text = decode(data)
     if not text.strip():
         raise CsvFileError([Problem(None, "the file is empty")])
     reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=_delimiter(text))
+    return _numbered(reader)
+
+
+def _checked(
+    records: Iterator[tuple[int, list[str]]],
+    allowed: tuple[str, ...],
+    required: tuple[str, ...],
+    max_rows: int,
+) -> CsvRows:
     try:
-        header = next(reader)
-    except csv.Error as error:
-        raise CsvFileError([Problem(1, f"the header row cannot be read ({error})")]) from None
+        _, header = next(records)
+    except StopIteration:
+        raise CsvFileError([Problem(None, "the file is empty")]) from None
     columns = [name.strip().lower() for name in header]
+    while columns and not columns[-1]:
+        columns.pop()  # spreadsheets pad the header with empty cells
     _check_header(columns, allowed, required)
     result = CsvRows()
-    for number, cells in _numbered(reader):
+    for number, cells in records:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines that spreadsheets leave at the end
         if len(result.rows) >= max_rows:
@@ -216,7 +234,7 @@ def read_csv(
 
 def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     """Number records as a spreadsheet shows them: the header is row 1."""
-    number = 1
+    number = 0
     while True:
         number += 1
         try:

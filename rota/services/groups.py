@@ -127,11 +127,25 @@ def _practice_contact(value: str, allow_fictional: bool) -> dict[str, Any]:
 
 # Scheduler knobs live in the group's `settings` JSON rather than in columns of their own.
 REOFFERS_PER_DAY = 1  # bundled offers of open calls a volunteer may get in a day
-KNOBS = {"reoffers_per_day": REOFFERS_PER_DAY}
+# An import that would deactivate more than this share (percent) of the active patients
+# waits for confirmation: a partial list must never silently stop calls (issue 16).
+DEACTIVATE_SHARE = 20
+KNOBS = {"reoffers_per_day": REOFFERS_PER_DAY, "deactivate_share": DEACTIVATE_SHARE}
 
 
 def reoffers_per_day(group: Group) -> int:
     return int((group.settings or {}).get("reoffers_per_day", REOFFERS_PER_DAY))
+
+
+def deactivate_share(group: Group) -> int:
+    return int((group.settings or {}).get("deactivate_share", DEACTIVATE_SHARE))
+
+
+def _deactivate_share(value: str) -> dict[str, Any]:
+    cleaned = value.removesuffix("%").strip()
+    if not cleaned.isdigit() or not 0 <= int(cleaned) <= 100:
+        raise GroupError("deactivate_share should be a percentage from 0 to 100, e.g. 20")
+    return {"deactivate_share": int(cleaned)}
 
 
 def _reoffers_per_day(value: str) -> dict[str, Any]:
@@ -148,6 +162,7 @@ SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "sms_number": _phone_setting("sms_number"),
     "name": lambda v, _f: {"name": v.strip()},
     "reoffers_per_day": lambda v, _f: _reoffers_per_day(v),
+    "deactivate_share": lambda v, _f: _deactivate_share(v),
 }
 
 
@@ -197,6 +212,7 @@ def describe_settings(group: Group) -> dict[str, str]:
         "sms_number": group.sms_number or "-",
         "join_code": group.code,
         "reoffers_per_day": str(reoffers_per_day(group)),
+        "deactivate_share": f"{deactivate_share(group)}%",
     }
 
 

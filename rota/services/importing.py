@@ -11,13 +11,39 @@ from rota.domain import VolunteerStatus
 from rota.imports.csvfile import CsvFileError, Problem
 from rota.imports.rows import ParsedFile, parse_patients, parse_volunteers
 from rota.services.audit import Actor, record
+from rota.services.groups import deactivate_share
 from rota.services.privacy import erasure_key
+from rota.sorting import natural_key
 from rota.storage import privacy_queries, repository
 from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
 
 Progress = Callable[[int, int], None]
+SHOWN_REFS = 10
+
+
+@dataclass(frozen=True)
+class DeactivationHeld:
+    """A new list would stop calling many patients at once: most often it is a partial list
+    (one page of the practice's report, a filtered export), so it waits for a person to say so.
+    """
+
+    would_deactivate: int
+    active: int
+    share_percent: int  # the group's setting
+    refs: list[str]  # some of them, for the organiser to recognise
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.refs[:SHOWN_REFS])
+        more = " …" if self.would_deactivate > len(self.refs[:SHOWN_REFS]) else ""
+        return (
+            f"this list would deactivate {self.would_deactivate} of {self.active} active "
+            f"patients ({100 * self.would_deactivate / self.active:.0f}%, more than the "
+            f"group's limit of {self.share_percent}%), e.g. {shown}{more}. If the list is "
+            "partial, import the whole list instead; if those patients really have left it, "
+            "confirm the import"
+        )
 
 
 @dataclass
@@ -31,10 +57,13 @@ class ImportResult:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     applied: bool = False
+    # Set when the list would deactivate more than the group's share of active patients and
+    # no one said it may: nothing was changed, and the organiser is asked to confirm.
+    held: DeactivationHeld | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and self.held is None
 
     def counts(self) -> dict[str, int]:
         return {
@@ -58,8 +87,11 @@ async def import_patients(
     now: datetime,
     dry_run: bool = False,
     allow_fictional: bool = False,
+    allow_deactivate: bool = False,
     on_progress: Progress | None = None,
 ) -> ImportResult:
+    """`allow_deactivate`: the organiser has confirmed that patients missing from the list
+    have left it, however many they are (otherwise more than the group's share holds it)."""
     result = ImportResult("patients")
     parsed = _parse_or_problems(parse_patients, data, allow_fictional, on_progress, result)
     if parsed is None:
@@ -70,12 +102,12 @@ async def import_patients(
             result.problems = erased
             return result
         existing = await repository.patients_by_ref(session, group_id)
+        additions, updates = [], []
         for ref, fields in parsed.records.items():
             patient = existing.get(ref)
             if patient is None:
                 result.added.append(ref)
-                if not dry_run:
-                    session.add(Patient(group_id=group_id, **fields))
+                additions.append(Patient(group_id=group_id, **fields))
                 continue
             changes = _changes(patient, fields)
             if "phone" in changes:  # a new number may well receive texts
@@ -84,24 +116,35 @@ async def import_patients(
                 changes |= {"active": True, "deactivated_at": None}
             if changes:
                 result.updated.append(ref)
-                if not dry_run:
-                    for key, value in changes.items():
-                        setattr(patient, key, value)
+                updates.append((patient, changes))
             else:
                 result.unchanged += 1
-        for ref, patient in existing.items():
-            # Someone no longer on the practice's list stops being called; their history stays.
-            if patient.active and ref not in parsed.records:
-                result.deactivated.append(ref)
-                if not dry_run:
-                    patient.active = False
-                    patient.deactivated_at = now
-        if not dry_run:
-            record(
-                session, actor, "import.patients", at=now, group_id=group_id, detail=result.counts()
-            )
-            result.applied = True
+        # Someone no longer on the practice's list stops being called; their history stays.
+        leaving = [p for ref, p in existing.items() if p.active and ref not in parsed.records]
+        result.deactivated = [p.ref for p in leaving]
+        if not allow_deactivate:
+            group = await session.get_one(Group, group_id)
+            result.held = _held(group, leaving, sum(p.active for p in existing.values()))
+        if dry_run or result.held is not None:
+            return result
+        session.add_all(additions)
+        for patient, changes in updates:
+            for key, value in changes.items():
+                setattr(patient, key, value)
+        for patient in leaving:
+            patient.active = False
+            patient.deactivated_at = now
+        record(session, actor, "import.patients", at=now, group_id=group_id, detail=result.counts())
+        result.applied = True
     return result
+
+
+def _held(group: Group, leaving: list[Patient], active: int) -> DeactivationHeld | None:
+    share = deactivate_share(group)
+    if not leaving or 100 * len(leaving) <= share * active:
+        return None
+    refs = sorted((p.ref for p in leaving), key=natural_key)
+    return DeactivationHeld(len(leaving), active, share, refs[:SHOWN_REFS])
 
 
 async def import_volunteers(
