@@ -191,3 +191,19 @@ def test_a_partial_list_stops_with_how_many_and_allow_deactivate_proceeds(ringro
     ringround("import", "patients", str(partial), "--allow-deactivate")
     rows = json.loads(ringround("patients", "list", "--json").stdout)
     assert sum(r["active"] for r in rows) == 10
+
+
+def test_an_xlsx_file_imports_from_the_command_line(ringround, tmp_path):
+    from tests.imports.workbooks import as_xlsm, xlsx
+
+    rows = [
+        ["ref", "name", "phone", "risk"],
+        *[[f"X{i}", f"P {i}", 7700900100 + i, "high"] for i in range(25)],
+    ]
+    book = tmp_path / "at-risk.xlsx"
+    book.write_bytes(xlsx(rows))
+    assert "25 were added" in ringround("import", "patients", str(book)).stdout
+    macro = tmp_path / "at-risk.xlsm"
+    macro.write_bytes(as_xlsm(xlsx(rows)))
+    result = ringround("import", "patients", str(macro), ok=False)
+    assert result.exit_code == 1 and "macro" in result.stderr

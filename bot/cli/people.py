@@ -15,12 +15,14 @@ if TYPE_CHECKING:
     from rota.storage.db import Database
 
 import_app = typer.Typer(
-    help="Import the at-risk list or volunteers from CSV.", no_args_is_help=True
+    help="Import the at-risk list or volunteers from CSV, .xlsx or .ods.", no_args_is_help=True
 )
 patients_app = typer.Typer(help="The group's patients.", no_args_is_help=True)
 volunteers_app = typer.Typer(help="The group's volunteers.", no_args_is_help=True)
 
-FileArg = Annotated[Path, typer.Argument(help="A CSV file with a header row.")]
+FileArg = Annotated[
+    Path, typer.Argument(help="A CSV, .xlsx or .ods file (first sheet) with a header row.")
+]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
 CsvFlag = Annotated[bool, typer.Option("--csv", help="CSV output (safe to open in Excel).")]
 

@@ -65,7 +65,13 @@ def _archive(data: bytes) -> zipfile.ZipFile:
         raise FileError([_damaged()]) from None
     if unpacked > MAX_UNPACKED:
         raise FileError(
-            [Problem(None, "the spreadsheet unpacks to more than 200 MiB; split it or save as CSV")]
+            [
+                Problem(
+                    None,
+                    f"the spreadsheet unpacks to more than {MAX_UNPACKED // 2**20} MiB; "
+                    "split it or save it as CSV",
+                )
+            ]
         )
     return archive
 

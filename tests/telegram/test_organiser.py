@@ -145,3 +145,22 @@ async def test_a_partial_list_is_shown_as_a_warning_and_confirm_deactivates(
     await bot.tap(ORGANISER, confirm)
     assert "Imported (patients): 0 new, 0 updated, 30 no longer on the list" in bot.last(ORGANISER)
     assert len(await patients(bot)) == 10
+
+
+async def test_an_xlsx_upload_is_recognised_and_dry_run_then_imported(
+    bot: Harness, now: datetime
+) -> None:
+    from tests.imports.workbooks import xlsx
+
+    await published_week(bot.db, now)
+    lines = (SAMPLE_DIR / "patients.csv").read_text().splitlines()
+    import csv
+
+    rows: list[list[object]] = [list(r) for r in csv.reader(lines)]
+    rows.append(["RP9999", "Nora New", 7700900555, "high"])
+    await upload(bot, xlsx(rows), "list.xlsx")
+    assert "Dry run, nothing changed yet (patients): 1 new, 0 updated" in bot.last(ORGANISER)
+    [confirm, _] = bot.server.buttons(bot.server.last_message(ORGANISER))
+    await bot.tap(ORGANISER, confirm)
+    assert "Imported (patients): 1 new" in bot.last(ORGANISER)
+    assert "RP9999" in await patients(bot)
