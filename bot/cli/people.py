@@ -46,6 +46,8 @@ def _report(result: ImportResult, dry_run: bool) -> None:
         if len(result.problems) > 200:
             typer.echo(f"  … and {len(result.problems) - 200} more", err=True)
         raise typer.Exit(1)
+    for note in result.notes:
+        typer.echo(f"  {note}")
     counts = result.counts()
     verb = "would be" if dry_run else "were"
     typer.echo(
@@ -67,14 +69,25 @@ def _report(result: ImportResult, dry_run: bool) -> None:
 
 
 def _import(
-    kind: str, path: Path, dry_run: bool, group: str | None, allow_deactivate: bool = False
+    kind: str,
+    path: Path,
+    dry_run: bool,
+    group: str | None,
+    maps: list[str] | None,
+    allow_deactivate: bool = False,
 ) -> None:
     from rich.progress import Progress
 
+    from rota.imports.columns import parse_map
+    from rota.imports.csvfile import CsvFileError
     from rota.services import people
     from rota.services.importing import import_patients, import_volunteers
 
     data = _read(path)
+    try:
+        mapping = parse_map(maps or [])
+    except CsvFileError as error:
+        fail(str(error))
     use_case: Any = import_patients if kind == "patients" else import_volunteers
     options = {"allow_deactivate": allow_deactivate} if kind == "patients" else {}
 
@@ -91,6 +104,7 @@ def _import(
                 dry_run=dry_run,
                 allow_fictional=config.allow_fictional_numbers,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                mapping=mapping,
                 **options,
             )
             return result
@@ -108,23 +122,34 @@ AllowDeactivate = Annotated[
 ]
 
 
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="'Header=field' for a column with a name of its own ('Mobile Telephone=phone'); "
+        "'Header=' ignores it. Repeatable; remembered for the group once an import succeeds.",
+    ),
+]
+
+
 @import_app.command("patients")
 def import_patients_command(
     file: FileArg,
     dry_run: DryRun = False,
     allow_deactivate: AllowDeactivate = False,
+    map_: MapOption = None,
     group: GroupOption = None,
 ) -> None:
     """Import the practice's at-risk list; patients missing from it are deactivated."""
-    _import("patients", file, dry_run, group, allow_deactivate)
+    _import("patients", file, dry_run, group, map_, allow_deactivate)
 
 
 @import_app.command("volunteers")
 def import_volunteers_command(
-    file: FileArg, dry_run: DryRun = False, group: GroupOption = None
+    file: FileArg, dry_run: DryRun = False, map_: MapOption = None, group: GroupOption = None
 ) -> None:
     """Import volunteers; they are active at once."""
-    _import("volunteers", file, dry_run, group)
+    _import("volunteers", file, dry_run, group, map_)
 
 
 def _listing(kind: str, group: str | None) -> list[dict[str, Any]]:

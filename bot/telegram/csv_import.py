@@ -81,6 +81,7 @@ def describe(result: ImportResult, *, dry_run: bool = True) -> str:
         f"{head} ({result.kind}): {c['added']} new, {c['updated']} updated{stop}, "
         f"{c['unchanged']} unchanged."
     )
+    text += "".join(f"\n• {note}" for note in result.notes)
     if result.held is not None:
         text += f"\nCareful: {result.held}. Confirm deactivates them."
     return escape(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,6 +60,7 @@ class ImportResult:
     # Set when the list would deactivate more than the group's share of active patients and
     # no one said it may: nothing was changed, and the organiser is asked to confirm.
     held: DeactivationHeld | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. columns ignored, never stored
 
     @property
     def ok(self) -> bool:
@@ -89,11 +90,13 @@ async def import_patients(
     allow_fictional: bool = False,
     allow_deactivate: bool = False,
     on_progress: Progress | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportResult:
     """`allow_deactivate`: the organiser has confirmed that patients missing from the list
     have left it, however many they are (otherwise more than the group's share holds it)."""
     result = ImportResult("patients")
-    parsed = _parse_or_problems(parse_patients, data, allow_fictional, on_progress, result)
+    columns = await _column_map(db, group_id, "patients", mapping)
+    parsed = _parse_or_problems(parse_patients, data, allow_fictional, on_progress, columns, result)
     if parsed is None:
         return result
     async with db.transaction() as session:
@@ -135,6 +138,7 @@ async def import_patients(
             patient.active = False
             patient.deactivated_at = now
         record(session, actor, "import.patients", at=now, group_id=group_id, detail=result.counts())
+        await _remember(session, group_id, "patients", mapping, columns)
         result.applied = True
     return result
 
@@ -157,13 +161,17 @@ async def import_volunteers(
     dry_run: bool = False,
     allow_fictional: bool = False,
     on_progress: Progress | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportResult:
     """Imported volunteers are active at once: the organiser vouches for them.
 
     Volunteers missing from the file are left alone: others sign up through the bot.
     """
     result = ImportResult("volunteers")
-    parsed = _parse_or_problems(parse_volunteers, data, allow_fictional, on_progress, result)
+    columns = await _column_map(db, group_id, "volunteers", mapping)
+    parsed = _parse_or_problems(
+        parse_volunteers, data, allow_fictional, on_progress, columns, result
+    )
     if parsed is None:
         return result
     async with db.transaction() as session:
@@ -201,6 +209,7 @@ async def import_volunteers(
                 group_id=group_id,
                 detail=result.counts(),
             )
+            await _remember(session, group_id, "volunteers", mapping, columns)
             result.applied = True
     return result
 
@@ -227,18 +236,48 @@ async def _erased_rows(
     return problems
 
 
+async def _column_map(
+    db: Database, group_id: int, kind: str, given: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The group's remembered column map for this kind of file, with today's `--map` on top."""
+    async with db.transaction() as session:
+        group = await session.get_one(Group, group_id)
+        remembered = dict((group.settings or {}).get("column_map", {}).get(kind, {}))
+    return remembered | dict(given or {})
+
+
+async def _remember(
+    session: Session,
+    group_id: int,
+    kind: str,
+    given: Mapping[str, str] | None,
+    columns: dict[str, str],
+) -> None:
+    """A map that worked is kept for the group: next month's export has the same headers."""
+    if not given:
+        return
+    group = await session.get_one(Group, group_id)
+    settings = dict(group.settings or {})
+    settings["column_map"] = {**settings.get("column_map", {}), kind: columns}
+    group.settings = settings  # a new dict, so the JSON column is seen to change
+
+
 def _parse_or_problems(
     parse: Callable[..., ParsedFile],
     data: bytes,
     allow_fictional: bool,
     on_progress: Progress | None,
+    columns: dict[str, str],
     result: ImportResult,
 ) -> ParsedFile | None:
     try:
-        parsed = parse(data, allow_fictional=allow_fictional, on_progress=on_progress)
+        parsed = parse(
+            data, allow_fictional=allow_fictional, on_progress=on_progress, mapping=columns
+        )
     except CsvFileError as error:
         result.problems = error.problems
         return None
+    result.notes = parsed.notes
     if parsed.problems:
         result.problems = parsed.problems
         return None
