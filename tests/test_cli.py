@@ -207,3 +207,16 @@ def test_an_xlsx_file_imports_from_the_command_line(ringround, tmp_path):
     macro.write_bytes(as_xlsm(xlsx(rows)))
     result = ringround("import", "patients", str(macro), ok=False)
     assert result.exit_code == 1 and "macro" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["patients", "volunteers"])
+def test_the_template_has_every_column_and_example_rows_that_import(ringround, tmp_path, kind):
+    template = tmp_path / f"{kind}.csv"
+    ringround("import", "template", kind, str(template))
+    rows = list(csv.reader(io.StringIO(template.read_text(encoding="utf-8-sig"))))
+    assert len(rows) >= 3 and all(
+        "07700 900" in "".join(r) or "01632 960" in "".join(r) for r in rows[1:]
+    )
+    out = ringround("import", kind, str(template)).stdout
+    assert f"{len(rows) - 1} were added" in out
+    assert ringround("import", "template", kind, str(template), ok=False).exit_code == 1

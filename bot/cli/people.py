@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -198,3 +199,25 @@ def volunteers_list(
     """List volunteers."""
     rows = _listing("volunteers", group)
     print_json(rows) if as_json else _print_table(rows, as_csv)
+
+
+class TemplateKind(StrEnum):
+    patients = "patients"
+    volunteers = "volunteers"
+
+
+@import_app.command("template")
+def import_template(
+    kind: Annotated[TemplateKind, typer.Argument(help="patients or volunteers")],
+    file: Annotated[Path, typer.Argument(help="Where to write the CSV template.")],
+) -> None:
+    """Write a template CSV with every column and example rows (Ofcom drama numbers only)."""
+    from rota.imports.templates import template_csv
+
+    if file.exists():
+        fail(f"{file} already exists; give a new file name")
+    file.write_text(template_csv(kind.value), encoding="utf-8-sig", newline="")
+    typer.echo(
+        f"wrote {file}: fill it in (or paste your rows), then "
+        f"`ringround import {kind.value} {file}`"
+    )
