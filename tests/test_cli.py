@@ -136,6 +136,10 @@ def test_the_weekly_rota_routine_from_the_command_line(ringround, tmp_path):
     page = tmp_path / "rota.html"
     ringround("rota", "show", "--week", "2026-W49", "--html", str(page))
     assert "2026-W49" in page.read_text()
+    for by in ("day", "volunteer"):
+        printed = tmp_path / f"rota-{by}.pdf"
+        ringround("rota", "show", "--week", "2026-W49", "--pdf", str(printed), "--by", by)
+        assert printed.read_bytes().startswith(b"%PDF-")
     again = ringround("rota", "build", "--week", "2026-W49", ok=False)
     assert again.exit_code == 1 and "already published" in again.stderr
     bad = ringround("rota", "build", "--week", "2026-W60", ok=False)
