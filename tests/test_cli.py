@@ -136,6 +136,10 @@ def test_the_weekly_rota_routine_from_the_command_line(ringround, tmp_path):
     page = tmp_path / "rota.html"
     ringround("rota", "show", "--week", "2026-W49", "--html", str(page))
     assert "2026-W49" in page.read_text()
+    for by in ("day", "volunteer"):
+        printed = tmp_path / f"rota-{by}.pdf"
+        ringround("rota", "show", "--week", "2026-W49", "--pdf", str(printed), "--by", by)
+        assert printed.read_bytes().startswith(b"%PDF-")
     again = ringround("rota", "build", "--week", "2026-W49", ok=False)
     assert again.exit_code == 1 and "already published" in again.stderr
     bad = ringround("rota", "build", "--week", "2026-W60", ok=False)
@@ -175,3 +179,48 @@ def test_an_organiser_pauses_resumes_and_approves_volunteers_from_the_command_li
     events = json.loads(ringround("audit", "--json").stdout)
     assert {"volunteer.pause", "volunteer.resume"} <= {e["action"] for e in events}
     assert {e["actor"] for e in events if e["action"] == "volunteer.pause"} == {"cli:olive"}
+
+
+def test_a_partial_list_stops_with_how_many_and_allow_deactivate_proceeds(ringround, tmp_path):
+    ringround("import", "patients", str(SAMPLE / "patients.csv"))
+    lines = (SAMPLE / "patients.csv").read_text().splitlines()
+    partial = tmp_path / "page-one.csv"
+    partial.write_text("\n".join(lines[:11]) + "\n")  # the header and 10 of the 40 patients
+    result = ringround("import", "patients", str(partial), ok=False)
+    assert result.exit_code == 1
+    assert "deactivate 30 of 40 active patients" in result.stderr
+    assert "--allow-deactivate" in result.stderr
+    rows = json.loads(ringround("patients", "list", "--json").stdout)
+    assert sum(r["active"] for r in rows) == 40
+    ringround("import", "patients", str(partial), "--allow-deactivate")
+    rows = json.loads(ringround("patients", "list", "--json").stdout)
+    assert sum(r["active"] for r in rows) == 10
+
+
+def test_an_xlsx_file_imports_from_the_command_line(ringround, tmp_path):
+    from tests.imports.workbooks import as_xlsm, xlsx
+
+    rows = [
+        ["ref", "name", "phone", "risk"],
+        *[[f"X{i}", f"P {i}", 7700900100 + i, "high"] for i in range(25)],
+    ]
+    book = tmp_path / "at-risk.xlsx"
+    book.write_bytes(xlsx(rows))
+    assert "25 were added" in ringround("import", "patients", str(book)).stdout
+    macro = tmp_path / "at-risk.xlsm"
+    macro.write_bytes(as_xlsm(xlsx(rows)))
+    result = ringround("import", "patients", str(macro), ok=False)
+    assert result.exit_code == 1 and "macro" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["patients", "volunteers"])
+def test_the_template_has_every_column_and_example_rows_that_import(ringround, tmp_path, kind):
+    template = tmp_path / f"{kind}.csv"
+    ringround("import", "template", kind, str(template))
+    rows = list(csv.reader(io.StringIO(template.read_text(encoding="utf-8-sig"))))
+    assert len(rows) >= 3 and all(
+        "07700 900" in "".join(r) or "01632 960" in "".join(r) for r in rows[1:]
+    )
+    out = ringround("import", kind, str(template)).stdout
+    assert f"{len(rows) - 1} were added" in out
+    assert ringround("import", "template", kind, str(template), ok=False).exit_code == 1

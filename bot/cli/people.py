@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,12 +16,14 @@ if TYPE_CHECKING:
     from rota.storage.db import Database
 
 import_app = typer.Typer(
-    help="Import the at-risk list or volunteers from CSV.", no_args_is_help=True
+    help="Import the at-risk list or volunteers from CSV, .xlsx or .ods.", no_args_is_help=True
 )
 patients_app = typer.Typer(help="The group's patients.", no_args_is_help=True)
 volunteers_app = typer.Typer(help="The group's volunteers.", no_args_is_help=True)
 
-FileArg = Annotated[Path, typer.Argument(help="A CSV file with a header row.")]
+FileArg = Annotated[
+    Path, typer.Argument(help="A CSV, .xlsx or .ods file (first sheet) with a header row.")
+]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")]
 CsvFlag = Annotated[bool, typer.Option("--csv", help="CSV output (safe to open in Excel).")]
 
@@ -35,13 +38,17 @@ def _read(path: Path) -> bytes:
 
 
 def _report(result: ImportResult, dry_run: bool) -> None:
-    if not result.ok:
+    if result.held is not None and not dry_run:
+        fail(f"nothing imported: {result.held}; to confirm, run again with --allow-deactivate")
+    if result.problems:
         typer.echo(f"nothing imported: {len(result.problems)} problem(s) in the file", err=True)
         for problem in result.problems[:200]:
             typer.echo(f"  {problem}", err=True)
         if len(result.problems) > 200:
             typer.echo(f"  … and {len(result.problems) - 200} more", err=True)
         raise typer.Exit(1)
+    for note in result.notes:
+        typer.echo(f"  {note}")
     counts = result.counts()
     verb = "would be" if dry_run else "were"
     typer.echo(
@@ -57,23 +64,39 @@ def _report(result: ImportResult, dry_run: bool) -> None:
             if keys:
                 shown = ", ".join(keys[:20]) + (" …" if len(keys) > 20 else "")
                 typer.echo(f"  {label}: {shown}")
+        if result.held is not None:
+            typer.echo(f"  held: {result.held} (with --allow-deactivate)")
         typer.echo("dry run: nothing was changed")
 
 
-def _import(kind: str, path: Path, dry_run: bool, group: str | None) -> None:
+def _import(
+    kind: str,
+    path: Path,
+    dry_run: bool,
+    group: str | None,
+    maps: list[str] | None,
+    allow_deactivate: bool = False,
+) -> None:
     from rich.progress import Progress
 
+    from rota.imports.columns import parse_map
+    from rota.imports.csvfile import CsvFileError
     from rota.services import people
     from rota.services.importing import import_patients, import_volunteers
 
     data = _read(path)
-    use_case = import_patients if kind == "patients" else import_volunteers
+    try:
+        mapping = parse_map(maps or [])
+    except CsvFileError as error:
+        fail(str(error))
+    use_case: Any = import_patients if kind == "patients" else import_volunteers
+    options = {"allow_deactivate": allow_deactivate} if kind == "patients" else {}
 
     async def work(config: Settings, db: Database) -> ImportResult:
         group_id = await people.group_id(db, group)
         with Progress(transient=True, disable=len(data) < 200_000) as progress:
             task = progress.add_task(f"checking {path.name}", total=None)
-            return await use_case(
+            result: ImportResult = await use_case(
                 db,
                 group_id=group_id,
                 data=data,
@@ -82,25 +105,52 @@ def _import(kind: str, path: Path, dry_run: bool, group: str | None) -> None:
                 dry_run=dry_run,
                 allow_fictional=config.allow_fictional_numbers,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                mapping=mapping,
+                **options,
             )
+            return result
 
     _report(run(work), dry_run)
 
 
+AllowDeactivate = Annotated[
+    bool,
+    typer.Option(
+        "--allow-deactivate",
+        help="The list is complete: deactivate the patients missing from it, even more than "
+        "the group's deactivate_share of the active patients.",
+    ),
+]
+
+
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="'Header=field' for a column with a name of its own ('Mobile Telephone=phone'); "
+        "'Header=' ignores it. Repeatable; remembered for the group once an import succeeds.",
+    ),
+]
+
+
 @import_app.command("patients")
 def import_patients_command(
-    file: FileArg, dry_run: DryRun = False, group: GroupOption = None
+    file: FileArg,
+    dry_run: DryRun = False,
+    allow_deactivate: AllowDeactivate = False,
+    map_: MapOption = None,
+    group: GroupOption = None,
 ) -> None:
     """Import the practice's at-risk list; patients missing from it are deactivated."""
-    _import("patients", file, dry_run, group)
+    _import("patients", file, dry_run, group, map_, allow_deactivate)
 
 
 @import_app.command("volunteers")
 def import_volunteers_command(
-    file: FileArg, dry_run: DryRun = False, group: GroupOption = None
+    file: FileArg, dry_run: DryRun = False, map_: MapOption = None, group: GroupOption = None
 ) -> None:
     """Import volunteers; they are active at once."""
-    _import("volunteers", file, dry_run, group)
+    _import("volunteers", file, dry_run, group, map_)
 
 
 def _listing(kind: str, group: str | None) -> list[dict[str, Any]]:
@@ -149,3 +199,25 @@ def volunteers_list(
     """List volunteers."""
     rows = _listing("volunteers", group)
     print_json(rows) if as_json else _print_table(rows, as_csv)
+
+
+class TemplateKind(StrEnum):
+    patients = "patients"
+    volunteers = "volunteers"
+
+
+@import_app.command("template")
+def import_template(
+    kind: Annotated[TemplateKind, typer.Argument(help="patients or volunteers")],
+    file: Annotated[Path, typer.Argument(help="Where to write the CSV template.")],
+) -> None:
+    """Write a template CSV with every column and example rows (Ofcom drama numbers only)."""
+    from rota.imports.templates import template_csv
+
+    if file.exists():
+        fail(f"{file} already exists; give a new file name")
+    file.write_text(template_csv(kind.value), encoding="utf-8-sig", newline="")
+    typer.echo(
+        f"wrote {file}: fill it in (or paste your rows), then "
+        f"`ringround import {kind.value} {file}`"
+    )

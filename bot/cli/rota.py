@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -130,6 +131,11 @@ def rota_replan(week: WeekOption = None, group: GroupOption = None) -> None:
     )
 
 
+class PrintBy(StrEnum):
+    day = "day"
+    volunteer = "volunteer"
+
+
 @rota_app.command("show")
 def rota_show(
     week: WeekOption = None,
@@ -141,6 +147,12 @@ def rota_show(
     html: Annotated[
         Path | None, typer.Option("--html", help="Write a printable HTML rota here.")
     ] = None,
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Write the printed rota (A4 PDF) here.")
+    ] = None,
+    by: Annotated[
+        PrintBy, typer.Option("--by", help="With --pdf: a page per day or per volunteer.")
+    ] = PrintBy.day,
     group: GroupOption = None,
 ) -> None:
     """Show or export a week's rota."""
@@ -174,6 +186,11 @@ def rota_show(
     elif html is not None:
         html.write_text(rota_html(view, names), encoding="utf-8")
         typer.echo(f"wrote {html}")
+    elif pdf is not None:
+        from rota.exports.printed import rota_pdf
+
+        pdf.write_bytes(rota_pdf(view, names, by=by.value))
+        typer.echo(f"wrote {pdf}")
     else:
         typer.echo("\n".join(summary_lines(view, volunteers)))
         for call in view["calls"]:

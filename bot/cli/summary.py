@@ -12,6 +12,8 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from rota.exports.reasons import general_reason  # re-exported: the rule lives in rota
+
 WIDTH = 100
 INDENT = "      "
 
@@ -24,15 +26,6 @@ def wrapped(head: str, items: list[str]) -> list[str]:
         initial_indent="  ",
         subsequent_indent=INDENT,
         break_on_hyphens=False,
-    )
-
-
-def general_reason(reason: str, ref: str) -> str:
-    """The planner's reason with this patient's own ref taken out, so alike ones group."""
-    return (
-        reason.replace(f"{ref}'s ", "their ")
-        .replace(f"ring {ref} ", "ring them ")
-        .replace(f"{ref} has ", "the patient has ")
     )
 
 

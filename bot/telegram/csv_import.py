@@ -1,4 +1,4 @@
-"""An organiser sends a CSV file: a dry run first, then Confirm imports it for real.
+"""An organiser sends a CSV, .xlsx or .ods file: a dry run first, then Confirm imports it for real.
 
 Two steps (see csv_import.mmd). Between them we keep only Telegram's file_id under a short
 token in this organiser's user_data; Confirm downloads the file again. After a restart the
@@ -7,8 +7,6 @@ token is gone and the organiser is asked to send the file again: nothing is half
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import secrets
 from typing import Any
@@ -19,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot.telegram.organiser import NOT_ORGANISER
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
 from bot.telegram.who import Organising, asker_of, runtime_of
-from rota.imports.csvfile import MAX_BYTES, CsvFileError, decode
+from rota.imports.csvfile import MAX_BYTES, header_of
 from rota.services.importing import ImportResult, import_patients, import_volunteers
 
 log = logging.getLogger(__name__)
@@ -36,19 +34,24 @@ def kind_of(data: bytes, caption: str | None) -> str:
         return "volunteers"
     if "patient" in said:
         return "patients"
-    try:
-        header = next(csv.reader(io.StringIO(decode(data[:4096], prefix=True))), [])
-    except (CsvFileError, csv.Error):
+    header = header_of(data)
+    if not header:
         return "patients"  # the import reports what is wrong with the file
-    return "patients" if "ref" in {h.strip().lower() for h in header} else "volunteers"
+    return "patients" if "ref" in header else "volunteers"
 
 
 async def _run(
-    role: Organising, context: ContextTypes.DEFAULT_TYPE, kind: str, data: bytes, dry_run: bool
+    role: Organising,
+    context: ContextTypes.DEFAULT_TYPE,
+    kind: str,
+    data: bytes,
+    dry_run: bool,
+    allow_deactivate: bool = False,
 ) -> ImportResult:
     runtime = runtime_of(context)
-    use_case = import_patients if kind == "patients" else import_volunteers
-    return await use_case(
+    use_case: Any = import_patients if kind == "patients" else import_volunteers
+    options = {"allow_deactivate": allow_deactivate} if kind == "patients" else {}
+    result: ImportResult = await use_case(
         runtime.db,
         group_id=role.group.id,
         data=data,
@@ -56,10 +59,12 @@ async def _run(
         now=runtime.clock(),
         dry_run=dry_run,
         allow_fictional=runtime.settings.allow_fictional_numbers,
+        **options,
     )
+    return result
 
 
-def describe(result: ImportResult) -> str:
+def describe(result: ImportResult, *, dry_run: bool = True) -> str:
     if result.problems:
         lines = [f"I can't import this {result.kind} file: nothing has changed."]
         lines += [f"• {p}" for p in result.problems[:SHOWN_PROBLEMS]]
@@ -69,11 +74,17 @@ def describe(result: ImportResult) -> str:
         return escape("\n".join(lines))
     c = result.counts()
     stop = f", {c['deactivated']} no longer on the list" if result.kind == "patients" else ""
+    if result.held is not None and not dry_run:
+        return escape(f"Nothing imported: {result.held}. Please send the file again.")
     head = "Imported" if result.applied else "Dry run, nothing changed yet"
-    return escape(
+    text = (
         f"{head} ({result.kind}): {c['added']} new, {c['updated']} updated{stop}, "
         f"{c['unchanged']} unchanged."
     )
+    text += "".join(f"\n• {note}" for note in result.notes)
+    if result.held is not None:
+        text += f"\nCareful: {result.held}. Confirm deactivates them."
+    return escape(text)
 
 
 async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
@@ -101,13 +112,18 @@ async def send_csv_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     data = await _download(context, document.file_id)
     kind = kind_of(data, message.caption)
     result = await _run(role, context, kind, data, dry_run=True)
-    if not result.ok:
+    if result.problems:
         await say(update, context, describe(result))
         return
     token = secrets.token_hex(4)
     pending: dict[str, Any] = context.user_data.setdefault("imports", {})  # type: ignore[union-attr]
-    pending[token] = {"file_id": document.file_id, "kind": kind}
-    buttons = [[("Confirm import", f"import:{token}"), ("Cancel", f"noimport:{token}")]]
+    # The dry run showed how many would be deactivated: Confirm is the organiser's yes to that.
+    held = result.held is not None
+    pending[token] = {"file_id": document.file_id, "kind": kind, "allow_deactivate": held}
+    label = (
+        f"Confirm: deactivate {result.held.would_deactivate}" if result.held else "Confirm import"
+    )
+    buttons = [[(label, f"import:{token}"), ("Cancel", f"noimport:{token}")]]
     await say(update, context, describe(result), keyboard(buttons))
 
 
@@ -124,9 +140,16 @@ async def confirm_import_tapped(update: Update, context: ContextTypes.DEFAULT_TY
         return
     await drop_buttons(update)
     data = await _download(context, wanted["file_id"])
-    result = await _run(role, context, wanted["kind"], data, dry_run=False)
+    result = await _run(
+        role,
+        context,
+        wanted["kind"],
+        data,
+        dry_run=False,
+        allow_deactivate=wanted.get("allow_deactivate", False),
+    )
     log.info("telegram import by organiser %s: %s", role.organiser_id, result.counts())
-    await say(update, context, describe(result))
+    await say(update, context, describe(result, dry_run=False))
 
 
 async def cancel_import_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

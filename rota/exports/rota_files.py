@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from rota.imports.csvfile import write_csv
+from rota.sorting import natural_key
 
 _templates = Environment(
     loader=PackageLoader("rota.exports", "templates"),
@@ -146,8 +147,14 @@ _UID_NAMESPACE = UUID("6f1c3a52-9d0e-4a7b-8f25-3e2d1c0b9a87")  # Ringround's own
 
 
 def rota_html(view: dict[str, Any], names: dict[str, str]) -> str:
+    """Print-ready: a page per day, the grid's headings repeated on a continued page, calls
+    by time then code in natural order (A2 before A10)."""
     days: dict[str, list[dict[str, Any]]] = {}
-    for call in view["calls"]:
+    ordered = sorted(
+        view["calls"],
+        key=lambda c: (datetime.fromisoformat(c["starts_at"]), natural_key(c["code"])),
+    )
+    for call in ordered:
         start = datetime.fromisoformat(call["starts_at"])
         end = datetime.fromisoformat(call["ends_at"])
         days.setdefault(start.strftime("%A %d %B"), []).append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from rota.domain import CALLS_PER_WEEK_CHOICES, Risk
@@ -72,14 +73,34 @@ def whole_number(column: str, value: str, *, default: int, low: int, high: int) 
     return int(cleaned)
 
 
+def _list_hint(value: str) -> str:
+    """Lists are separated by ";", since "," separates the file's own columns."""
+    if "," in value and ";" not in value:
+        return (
+            f" (did you mean '{'; '.join(p.strip() for p in value.split(','))}'? separate with ;)"
+        )
+    return ""
+
+
 def windows(column: str, value: str) -> list[str]:
     try:
         return [str(w) for w in parse_windows(value)]
     except ValueError as error:
-        raise CellError(column, str(error)) from None
+        raise CellError(column, f"{error}{_list_hint(value)}") from None
+
+
+# How Excel shows a long number in a narrow or "General" column, and saves it to CSV so.
+_SCIENTIFIC = re.compile(r"^\s*\d(\.\d+)?E\+?\d+\s*$", re.IGNORECASE)
 
 
 def phone(column: str, value: str, *, allow_fictional: bool) -> Phone:
+    if _SCIENTIFIC.match(value):
+        raise CellError(
+            column,
+            f"'{value.strip()}' is how Excel shows a long number it stores as a number: the "
+            "last digits are lost. Send the .xlsx itself, or in Excel format the column as "
+            "Text, type the numbers again (with their leading 0) and save as CSV",
+        )
     try:
         return parse_phone(value, allow_fictional=allow_fictional)
     except ValueError as error:
@@ -87,13 +108,16 @@ def phone(column: str, value: str, *, allow_fictional: bool) -> Phone:
 
 
 def phones(column: str, value: str, *, allow_fictional: bool) -> list[str]:
-    return sorted(
-        {
-            phone(column, p, allow_fictional=allow_fictional).e164
-            for p in value.split(";")
-            if p.strip()
-        }
-    )
+    try:
+        return sorted(
+            {
+                phone(column, p, allow_fictional=allow_fictional).e164
+                for p in value.split(";")
+                if p.strip()
+            }
+        )
+    except CellError as error:
+        raise CellError(column, f"{str(error).split(': ', 1)[1]}{_list_hint(value)}") from None
 
 
 def language(column: str, value: str) -> str:
@@ -107,4 +131,4 @@ def languages(column: str, value: str) -> list[str]:
     try:
         return parse_languages(value)
     except ValueError as error:
-        raise CellError(column, str(error)) from None
+        raise CellError(column, f"{error}{_list_hint(value)}") from None

@@ -8,37 +8,25 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rota.imports.columns import resolve
+from rota.imports.problems import CsvFileError, Problem
+from rota.imports.sheets import sheet_rows, spreadsheet_kind
+
+__all__ = ["CsvFileError", "CsvRows", "Problem", "read_csv", "read_file", "write_csv"]
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 25_000
 READ_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file, pointed at the row a spreadsheet shows (header = 1)."""
-
-    row: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.message}" if self.row is not None else self.message
-
-
 @dataclass
 class CsvRows:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row number, cells)
-
-
-class CsvFileError(Exception):
-    """The file as a whole cannot be read; nothing was imported."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
+    notes: list[str] = field(default_factory=list)  # columns ignored, for the organiser
 
 
 def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
@@ -170,9 +158,15 @@ def _row_at(text_before: str) -> int:
 
 
 def _delimiter(text: str) -> str:
-    """Commas, or tabs when the header row has tabs and no commas (Excel's "Unicode text")."""
+    """The header row's separator: commas, semicolons (Excel in much of Europe), tabs
+    (Excel's "Unicode text") or bars, as csv.Sniffer finds it; commas when it cannot tell."""
     header = text.split("\n", 1)[0]
-    return "\t" if "\t" in header and "," not in header else ","
+    if not any(sep in header for sep in ",;\t|"):
+        return ","
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 def read_csv(
@@ -182,21 +176,54 @@ def read_csv(
     required: tuple[str, ...],
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
+    mapping: Mapping[str, str] | None = None,
 ) -> CsvRows:
+    """The rows of a CSV file or of a spreadsheet's first sheet, by field (see columns.py)."""
     if len(data) > max_bytes:
         raise CsvFileError([_too_big(max_bytes)])
+    return _checked(_records(data, max_rows), allowed, required, max_rows, mapping)
+
+
+def header_of(data: bytes) -> list[str]:
+    """The header row's column names, lower-cased, or [] when it cannot be read."""
+    try:
+        if spreadsheet_kind(data) is not None:
+            rows = sheet_rows(data, max_rows=0)
+        else:
+            text = decode(data[:4096], prefix=True)
+            rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))[:1]
+    except (CsvFileError, csv.Error):
+        return []
+    return [cell.strip().lower() for cell in rows[0]] if rows else []
+
+
+def _records(data: bytes, max_rows: int) -> Iterator[tuple[int, list[str]]]:
+    """Numbered records, the header first (row 1), from whichever kind of file this is."""
+    if spreadsheet_kind(data) is not None:
+        return enumerate(sheet_rows(data, max_rows=max_rows), start=1)
     text = decode(data)
     if not text.strip():
         raise CsvFileError([Problem(None, "the file is empty")])
     reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=_delimiter(text))
+    return _numbered(reader)
+
+
+def _checked(
+    records: Iterator[tuple[int, list[str]]],
+    allowed: tuple[str, ...],
+    required: tuple[str, ...],
+    max_rows: int,
+    mapping: Mapping[str, str] | None,
+) -> CsvRows:
     try:
-        header = next(reader)
-    except csv.Error as error:
-        raise CsvFileError([Problem(1, f"the header row cannot be read ({error})")]) from None
-    columns = [name.strip().lower() for name in header]
-    _check_header(columns, allowed, required)
-    result = CsvRows()
-    for number, cells in _numbered(reader):
+        _, header = next(records)
+    except StopIteration:
+        raise CsvFileError([Problem(None, "the file is empty")]) from None
+    while header and not header[-1].strip():
+        header = header[:-1]  # spreadsheets pad the header with empty cells
+    columns, notes = resolve(header, allowed=allowed, required=required, mapping=mapping)
+    result = CsvRows(notes=notes)
+    for number, cells in records:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines that spreadsheets leave at the end
         if len(result.rows) >= max_rows:
@@ -208,15 +235,25 @@ def read_csv(
                     [Problem(number, f"{len(cells)} cells but the header names {len(columns)}")]
                 )
         padded = cells + [""] * (len(columns) - len(cells))
-        result.rows.append((number, dict(zip(columns, padded, strict=False))))
+        # Columns mapped to nothing are dropped here, so they are never stored.
+        row = {c: v for c, v in zip(columns, padded, strict=False) if c is not None}
+        result.rows.append((number, _joined_name(row)))
     if not result.rows:
         raise CsvFileError([Problem(None, "the file has a header but no rows")])
     return result
 
 
+def _joined_name(row: dict[str, str]) -> dict[str, str]:
+    """A "Forename" and a "Surname" column make the name, as people say it."""
+    if "forename" in row or "surname" in row:
+        parts = (row.pop("forename", "").strip(), row.pop("surname", "").strip())
+        row.setdefault("name", " ".join(p for p in parts if p))
+    return row
+
+
 def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     """Number records as a spreadsheet shows them: the header is row 1."""
-    number = 1
+    number = 0
     while True:
         number += 1
         try:
@@ -226,27 +263,6 @@ def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as error:
             raise CsvFileError([Problem(number, f"cannot be read ({error})")]) from None
         yield number, cells
-
-
-def _check_header(columns: list[str], allowed: tuple[str, ...], required: tuple[str, ...]) -> None:
-    problems = []
-    unknown = [c for c in columns if c not in allowed]
-    if unknown:
-        problems.append(
-            Problem(
-                1,
-                f"unknown column(s) {', '.join(repr(c) for c in unknown)}; "
-                f"the columns are: {', '.join(allowed)}",
-            )
-        )
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
-    if duplicated:
-        problems.append(Problem(1, f"column(s) {', '.join(duplicated)} appear more than once"))
-    missing = [c for c in required if c not in columns]
-    if missing:
-        problems.append(Problem(1, f"required column(s) missing: {', '.join(missing)}"))
-    if problems:
-        raise CsvFileError(problems)
 
 
 def neutralise_formula(value: object) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ class ParsedFile:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)  # identity -> spreadsheet row
+    notes: list[str] = field(default_factory=list)  # columns ignored, for the organiser
 
 
 def _g(row: dict[str, str], column: str) -> str:
@@ -99,9 +100,11 @@ def _parse(
     to_fields: Callable[[dict[str, str]], dict[str, Any]],
     identity: str,
     on_progress: Callable[[int, int], None] | None,
+    mapping: Mapping[str, str] | None,
 ) -> ParsedFile:
-    parsed = ParsedFile()
-    rows = read_csv(data, allowed=allowed, required=required).rows
+    table = read_csv(data, allowed=allowed, required=required, mapping=mapping)
+    parsed = ParsedFile(notes=table.notes)
+    rows = table.rows
     first_seen: dict[str, int] = {}
     for done, (number, row) in enumerate(rows, start=1):
         try:
@@ -130,6 +133,7 @@ def parse_patients(
     *,
     allow_fictional: bool,
     on_progress: Callable[[int, int], None] | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ParsedFile:
     return _parse(
         data,
@@ -138,6 +142,7 @@ def parse_patients(
         to_fields=lambda row: patient_fields(row, allow_fictional=allow_fictional),
         identity="ref",
         on_progress=on_progress,
+        mapping=mapping,
     )
 
 
@@ -146,6 +151,7 @@ def parse_volunteers(
     *,
     allow_fictional: bool,
     on_progress: Callable[[int, int], None] | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ParsedFile:
     return _parse(
         data,
@@ -154,4 +160,5 @@ def parse_volunteers(
         to_fields=lambda row: volunteer_fields(row, allow_fictional=allow_fictional),
         identity="phone",
         on_progress=on_progress,
+        mapping=mapping,
     )

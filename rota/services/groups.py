@@ -127,6 +127,9 @@ def _practice_contact(value: str, allow_fictional: bool) -> dict[str, Any]:
 
 # Scheduler knobs live in the group's `settings` JSON rather than in columns of their own.
 REOFFERS_PER_DAY = 1  # bundled offers of open calls a volunteer may get in a day
+# An import that would deactivate more than this share (percent) of the active patients
+# waits for confirmation: a partial list must never silently stop calls (issue 16).
+DEACTIVATE_SHARE = 20
 # Ringing through the group's number (docs/calls.md): volunteers then never see a patient's
 # number, and each bridged call is cut off after MAX_CALL_MINUTES to protect the group's bill.
 MAX_CALL_MINUTES = 60
@@ -136,6 +139,7 @@ KNOBS: dict[str, Any] = {
     "max_call_minutes": MAX_CALL_MINUTES,
     "digest_at": "08:00",
     "console_url": None,
+    "deactivate_share": DEACTIVATE_SHARE,
 }
 
 
@@ -161,6 +165,17 @@ def _max_call_minutes(value: str) -> dict[str, Any]:
 
 def reoffers_per_day(group: Group) -> int:
     return int((group.settings or {}).get("reoffers_per_day", REOFFERS_PER_DAY))
+
+
+def deactivate_share(group: Group) -> int:
+    return int((group.settings or {}).get("deactivate_share", DEACTIVATE_SHARE))
+
+
+def _deactivate_share(value: str) -> dict[str, Any]:
+    cleaned = value.removesuffix("%").strip()
+    if not cleaned.isdigit() or not 0 <= int(cleaned) <= 100:
+        raise GroupError("deactivate_share should be a percentage from 0 to 100, e.g. 20")
+    return {"deactivate_share": int(cleaned)}
 
 
 def _reoffers_per_day(value: str) -> dict[str, Any]:
@@ -197,6 +212,7 @@ SETTINGS: dict[str, Callable[[str, bool], dict[str, Any]]] = {
     "max_call_minutes": lambda v, _f: _max_call_minutes(v),
     "digest_at": lambda v, _f: _digest_at(v),
     "console_url": lambda v, _f: _console_url(v),
+    "deactivate_share": lambda v, _f: _deactivate_share(v),
 }
 
 
@@ -250,6 +266,7 @@ def describe_settings(group: Group) -> dict[str, str]:
         "max_call_minutes": str(max_call_minutes(group)),
         "digest_at": str((group.settings or {}).get("digest_at") or KNOBS["digest_at"]),
         "console_url": str((group.settings or {}).get("console_url") or "-"),
+        "deactivate_share": f"{deactivate_share(group)}%",
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,13 +11,39 @@ from rota.domain import VolunteerStatus
 from rota.imports.csvfile import CsvFileError, Problem
 from rota.imports.rows import ParsedFile, parse_patients, parse_volunteers
 from rota.services.audit import Actor, record
+from rota.services.groups import deactivate_share
 from rota.services.privacy import erasure_key
+from rota.sorting import natural_key
 from rota.storage import privacy_queries, repository
 from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
 
 Progress = Callable[[int, int], None]
+SHOWN_REFS = 10
+
+
+@dataclass(frozen=True)
+class DeactivationHeld:
+    """A new list would stop calling many patients at once: most often it is a partial list
+    (one page of the practice's report, a filtered export), so it waits for a person to say so.
+    """
+
+    would_deactivate: int
+    active: int
+    share_percent: int  # the group's setting
+    refs: list[str]  # some of them, for the organiser to recognise
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.refs[:SHOWN_REFS])
+        more = " …" if self.would_deactivate > len(self.refs[:SHOWN_REFS]) else ""
+        return (
+            f"this list would deactivate {self.would_deactivate} of {self.active} active "
+            f"patients ({100 * self.would_deactivate / self.active:.0f}%, more than the "
+            f"group's limit of {self.share_percent}%), e.g. {shown}{more}. If the list is "
+            "partial, import the whole list instead; if those patients really have left it, "
+            "confirm the import"
+        )
 
 
 @dataclass
@@ -31,10 +57,14 @@ class ImportResult:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     applied: bool = False
+    # Set when the list would deactivate more than the group's share of active patients and
+    # no one said it may: nothing was changed, and the organiser is asked to confirm.
+    held: DeactivationHeld | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. columns ignored, never stored
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and self.held is None
 
     def counts(self) -> dict[str, int]:
         return {
@@ -58,10 +88,15 @@ async def import_patients(
     now: datetime,
     dry_run: bool = False,
     allow_fictional: bool = False,
+    allow_deactivate: bool = False,
     on_progress: Progress | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportResult:
+    """`allow_deactivate`: the organiser has confirmed that patients missing from the list
+    have left it, however many they are (otherwise more than the group's share holds it)."""
     result = ImportResult("patients")
-    parsed = _parse_or_problems(parse_patients, data, allow_fictional, on_progress, result)
+    columns = await _column_map(db, group_id, "patients", mapping)
+    parsed = _parse_or_problems(parse_patients, data, allow_fictional, on_progress, columns, result)
     if parsed is None:
         return result
     async with db.transaction() as session:
@@ -70,12 +105,12 @@ async def import_patients(
             result.problems = erased
             return result
         existing = await repository.patients_by_ref(session, group_id)
+        additions, updates = [], []
         for ref, fields in parsed.records.items():
             patient = existing.get(ref)
             if patient is None:
                 result.added.append(ref)
-                if not dry_run:
-                    session.add(Patient(group_id=group_id, **fields))
+                additions.append(Patient(group_id=group_id, **fields))
                 continue
             changes = _changes(patient, fields)
             if "phone" in changes:  # a new number may well receive texts
@@ -84,24 +119,36 @@ async def import_patients(
                 changes |= {"active": True, "deactivated_at": None}
             if changes:
                 result.updated.append(ref)
-                if not dry_run:
-                    for key, value in changes.items():
-                        setattr(patient, key, value)
+                updates.append((patient, changes))
             else:
                 result.unchanged += 1
-        for ref, patient in existing.items():
-            # Someone no longer on the practice's list stops being called; their history stays.
-            if patient.active and ref not in parsed.records:
-                result.deactivated.append(ref)
-                if not dry_run:
-                    patient.active = False
-                    patient.deactivated_at = now
-        if not dry_run:
-            record(
-                session, actor, "import.patients", at=now, group_id=group_id, detail=result.counts()
-            )
-            result.applied = True
+        # Someone no longer on the practice's list stops being called; their history stays.
+        leaving = [p for ref, p in existing.items() if p.active and ref not in parsed.records]
+        result.deactivated = [p.ref for p in leaving]
+        if not allow_deactivate:
+            group = await session.get_one(Group, group_id)
+            result.held = _held(group, leaving, sum(p.active for p in existing.values()))
+        if dry_run or result.held is not None:
+            return result
+        session.add_all(additions)
+        for patient, changes in updates:
+            for key, value in changes.items():
+                setattr(patient, key, value)
+        for patient in leaving:
+            patient.active = False
+            patient.deactivated_at = now
+        record(session, actor, "import.patients", at=now, group_id=group_id, detail=result.counts())
+        await _remember(session, group_id, "patients", mapping, columns)
+        result.applied = True
     return result
+
+
+def _held(group: Group, leaving: list[Patient], active: int) -> DeactivationHeld | None:
+    share = deactivate_share(group)
+    if not leaving or 100 * len(leaving) <= share * active:
+        return None
+    refs = sorted((p.ref for p in leaving), key=natural_key)
+    return DeactivationHeld(len(leaving), active, share, refs[:SHOWN_REFS])
 
 
 async def import_volunteers(
@@ -114,13 +161,17 @@ async def import_volunteers(
     dry_run: bool = False,
     allow_fictional: bool = False,
     on_progress: Progress | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportResult:
     """Imported volunteers are active at once: the organiser vouches for them.
 
     Volunteers missing from the file are left alone: others sign up through the bot.
     """
     result = ImportResult("volunteers")
-    parsed = _parse_or_problems(parse_volunteers, data, allow_fictional, on_progress, result)
+    columns = await _column_map(db, group_id, "volunteers", mapping)
+    parsed = _parse_or_problems(
+        parse_volunteers, data, allow_fictional, on_progress, columns, result
+    )
     if parsed is None:
         return result
     async with db.transaction() as session:
@@ -158,6 +209,7 @@ async def import_volunteers(
                 group_id=group_id,
                 detail=result.counts(),
             )
+            await _remember(session, group_id, "volunteers", mapping, columns)
             result.applied = True
     return result
 
@@ -184,18 +236,48 @@ async def _erased_rows(
     return problems
 
 
+async def _column_map(
+    db: Database, group_id: int, kind: str, given: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The group's remembered column map for this kind of file, with today's `--map` on top."""
+    async with db.transaction() as session:
+        group = await session.get_one(Group, group_id)
+        remembered = dict((group.settings or {}).get("column_map", {}).get(kind, {}))
+    return remembered | dict(given or {})
+
+
+async def _remember(
+    session: Session,
+    group_id: int,
+    kind: str,
+    given: Mapping[str, str] | None,
+    columns: dict[str, str],
+) -> None:
+    """A map that worked is kept for the group: next month's export has the same headers."""
+    if not given:
+        return
+    group = await session.get_one(Group, group_id)
+    settings = dict(group.settings or {})
+    settings["column_map"] = {**settings.get("column_map", {}), kind: columns}
+    group.settings = settings  # a new dict, so the JSON column is seen to change
+
+
 def _parse_or_problems(
     parse: Callable[..., ParsedFile],
     data: bytes,
     allow_fictional: bool,
     on_progress: Progress | None,
+    columns: dict[str, str],
     result: ImportResult,
 ) -> ParsedFile | None:
     try:
-        parsed = parse(data, allow_fictional=allow_fictional, on_progress=on_progress)
+        parsed = parse(
+            data, allow_fictional=allow_fictional, on_progress=on_progress, mapping=columns
+        )
     except CsvFileError as error:
         result.problems = error.problems
         return None
+    result.notes = parsed.notes
     if parsed.problems:
         result.problems = parsed.problems
         return None

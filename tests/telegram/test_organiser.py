@@ -129,3 +129,38 @@ async def test_organisers_see_unacknowledged_alerts_with_a_button(
     await bot.tap(ORGANISER, ack)
     await bot.send(ORGANISER, "/alerts")
     assert "No open alerts" in bot.last(ORGANISER)
+
+
+async def test_a_partial_list_is_shown_as_a_warning_and_confirm_deactivates(
+    bot: Harness, now: datetime
+) -> None:
+    await published_week(bot.db, now)
+    before = await patients(bot)
+    lines = (SAMPLE_DIR / "patients.csv").read_bytes().splitlines(keepends=True)
+    await upload(bot, b"".join(lines[:11]), "page-one.csv")
+    text = bot.last(ORGANISER)
+    assert "Careful: this list would deactivate 30 of 40 active patients" in text
+    [confirm, _] = bot.server.buttons(bot.server.last_message(ORGANISER))
+    assert await patients(bot) == before
+    await bot.tap(ORGANISER, confirm)
+    assert "Imported (patients): 0 new, 0 updated, 30 no longer on the list" in bot.last(ORGANISER)
+    assert len(await patients(bot)) == 10
+
+
+async def test_an_xlsx_upload_is_recognised_and_dry_run_then_imported(
+    bot: Harness, now: datetime
+) -> None:
+    from tests.imports.workbooks import xlsx
+
+    await published_week(bot.db, now)
+    lines = (SAMPLE_DIR / "patients.csv").read_text().splitlines()
+    import csv
+
+    rows: list[list[object]] = [list(r) for r in csv.reader(lines)]
+    rows.append(["RP9999", "Nora New", 7700900555, "high"])
+    await upload(bot, xlsx(rows), "list.xlsx")
+    assert "Dry run, nothing changed yet (patients): 1 new, 0 updated" in bot.last(ORGANISER)
+    [confirm, _] = bot.server.buttons(bot.server.last_message(ORGANISER))
+    await bot.tap(ORGANISER, confirm)
+    assert "Imported (patients): 1 new" in bot.last(ORGANISER)
+    assert "RP9999" in await patients(bot)
