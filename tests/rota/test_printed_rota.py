@@ -63,19 +63,24 @@ async def test_a_300_patient_week_prints_one_page_a_day_with_headers_in_natural_
     text = pages(rota_pdf(view, names))
     assert len(text) <= 7
     day_pages = [t for t in text if "For organisers only" not in t]
-    assert len(day_pages) == 5  # Monday to Friday, one page each
-    for page in day_pages:
+    # Monday to Friday, one page each; a long list of open calls may continue on one more.
+    assert 5 <= len(day_pages) <= 6
+    assert [p.split()[0] for p in day_pages[:5]] == [
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+    ]  # fmt: skip
+    for page in day_pages[:5]:
         assert "2026-W49" in page and "Time" in page and "Patient ref" in page
+    assert all("2026-W49" in page for page in text)  # the title repeats on every page
     everything = "\n".join(text)
     for secret in ("Testcase", "Person ", "01632", "07700", "+44"):
         assert secret not in everything
     # each day's calls at the same time are in natural order of their codes
-    for page in day_pages:
+    for page in day_pages[:5]:
         rows = re.findall(r"(\d\d:\d\d-\d\d:\d\d) ?([A-Z]+\d+)", page)
         assert rows, page[:300]
         assert rows == sorted(rows, key=lambda r: (r[0], natural_key(r[1])))
     assert view["uncovered"] and "For organisers only" in text[-1]
-    assert "Open calls (" in day_pages[-1]  # listed once, after the grids
+    assert "Open calls (" in "".join(day_pages[4:])  # listed once, after the grids
     assert sum(p.count("Open calls (") for p in text) == 1
 
 
