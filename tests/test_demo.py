@@ -72,8 +72,10 @@ def test_every_scripted_event_shows_in_the_output(played):
     assert re.search(r": /swap [A-Z]+\d+", output)
     assert re.search(r"taps 'Take [A-Z]+\d+'", output)
     assert re.search(r"\w+ \w+ has taken call [A-Z]+\d+", output)
-    # A missed call: the volunteer is chased, then the organisers are told.
-    assert "How did call" in output and "No outcome logged for call" in output
+    # A missed call: the volunteer is chased; a high-risk patient's gets a make-up call and the
+    # organisers are asked at once (issue 19); others wait for the daily digest.
+    assert "How did call" in output
+    assert "was missed" in output and "Make-up call" in output
     # No answer books a retry.
     assert "taps 'No answer'" in output and "Please try again" in output
     # The concern reaches the organiser at once, who acknowledges it with the button.

@@ -316,11 +316,16 @@ async def _recover(sweep: Sweep, call: Call, slot: str, why: str) -> None:
         make_up, placement = booked
         sweep.open_calls.append(make_up)
         sweep.stats.add("make_up", 1)
+        free = len(placement.free)
+        offered = (
+            "no volunteer is free then"
+            if free == 0
+            else f"offered to the {free} volunteer{'s' if free != 1 else ''} free then"
+        )
         text = (
             f"{who}: {why}. Make-up call {make_up.code} is booked for "
-            f"{when(make_up.starts_at, make_up.ends_at, sweep.tz)} and offered to the "
-            f"{len(placement.free)} volunteers free then. Please ring them today, or ask a "
-            f"volunteer to claim {make_up.code}."
+            f"{when(make_up.starts_at, make_up.ends_at, sweep.tz)}; {offered}. Please ring "
+            f"them today, or ask a volunteer to claim {make_up.code}."
         )
     await sweep.organisers("missed_high_risk", f"{HIGH_RISK_MISSED}:{call.id}", text)
 

@@ -1069,7 +1069,8 @@ class Season:
         body = message.body
         channel = self.organisers[organiser_id]
         actor = Actor("organiser", organiser_id, "organiser", channel)
-        draft = re.match(r"The draft rota for (\d{4}-W\d\d) is ready", body)
+        # At once or inside the daily digest, where routine notices now wait (issue 19).
+        draft = re.search(r"The draft rota for (\d{4}-W\d\d) is ready", body)
         if draft and organiser_id == min(self.organisers):  # Olive reviews and publishes
             when = awake(at, rng, timedelta(minutes=rng.uniform(30, 240)))
             self.at(when, self._publish(draft.group(1), actor))
