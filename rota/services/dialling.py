@@ -172,6 +172,8 @@ async def _patient_rang(
             session,
             group,
             key=f"patient-rang:{call_sid}",
+            # A patient trying to reach someone needs a person now, like a text they send.
+            purpose="patient-reply",
             now=now,
             text=f"Patient {patient.ref} rang the group's number at {local:%H:%M on %a %d %b}. "
             "Please ring them back.",
