@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Integer, Row, Table, bindparam, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox.models import Claimed, Outcome, PatientFacts, Recipients, TextingHours
 from rota.services.audit import Actor, record
+from rota.storage.insert_once import insert_once
 from rota.storage.messages import OutboxMessage
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
@@ -67,18 +66,7 @@ def _claimed(row: Row[Any]) -> Claimed:
 
 async def insert_message(session: Session, values: Mapping[str, Any]) -> bool:
     """Insert unless a message with this key exists; never breaks the caller's transaction."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = postgresql_insert(outbox).values(**values)
-        stmt = stmt.on_conflict_do_nothing(index_elements=[outbox.c.key])
-        inserted = await session.scalar(stmt.returning(outbox.c.id))
-    elif dialect == "sqlite":
-        lite = sqlite_insert(outbox).values(**values)
-        lite = lite.on_conflict_do_nothing(index_elements=[outbox.c.key])
-        inserted = await session.scalar(lite.returning(outbox.c.id))
-    else:
-        raise ValueError(f"the outbox supports SQLite and PostgreSQL, not {dialect}")
-    return inserted is not None
+    return await insert_once(session, outbox, outbox.c.key, values)
 
 
 async def claim_due(

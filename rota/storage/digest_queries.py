@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from rota.storage.insert_once import insert_once
 from rota.storage.messages import DigestItem
 from rota.storage.repository import Session
 
@@ -18,18 +17,7 @@ items = cast(Table, DigestItem.__table__)
 
 async def add_item(session: Session, values: Mapping[str, Any]) -> bool:
     """Keep a notice for the digest unless one with this key exists; False when it did."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = postgresql_insert(items).values(**values)
-        stmt = stmt.on_conflict_do_nothing(index_elements=[items.c.key])
-        inserted = await session.scalar(stmt.returning(items.c.id))
-    elif dialect == "sqlite":
-        lite = sqlite_insert(items).values(**values)
-        lite = lite.on_conflict_do_nothing(index_elements=[items.c.key])
-        inserted = await session.scalar(lite.returning(items.c.id))
-    else:
-        raise ValueError(f"digests support SQLite and PostgreSQL, not {dialect}")
-    return inserted is not None
+    return await insert_once(session, items, items.c.key, values)
 
 
 async def waiting(session: Session, organiser_id: int, *, before: datetime) -> Sequence[DigestItem]:
