@@ -30,8 +30,8 @@ from rota.outbox import Dispatcher, queue_message
 from rota.ports import Channel, Outgoing, Sent
 from rota.storage import Base
 from rota.storage.db import Database
-from tests.services import SPECS
 from tests.support.prism import start_prism
+from tests.support.services import SPECS
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 BODY = "Your calls for Thursday: D10 14:00, D13 15:00. Reply CALLS to see them."

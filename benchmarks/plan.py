@@ -140,7 +140,7 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def build_end_to_end(runs: int = 3) -> None:
-    from tests.cycle.practice import patients_csv, volunteers_csv
+    from tests.support.practice import patients_csv, volunteers_csv
 
     # `-m bot` from this checkout (the installed script may point at another worktree).
     base = [sys.executable, "-m", "bot"]

@@ -36,7 +36,7 @@ from rota.services.availability import pause
 from rota.services.cycle import run_due_work
 from rota.storage import Base, Call, OutboxMessage, Volunteer
 from rota.storage.db import Database
-from tests.cycle.practice import practice
+from tests.support.practice import practice
 
 LONDON = ZoneInfo("Europe/London")
 WEEK = "2026-W49"

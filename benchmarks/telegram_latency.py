@@ -52,8 +52,8 @@ from rota.outbox import Dispatcher
 from rota.storage import Base, Call, Volunteer
 from rota.storage.db import Database
 from tests.support.bot_api_server import BotApiServer
-from tests.telegram.harness import link_telegram
-from tests.usecases.helpers import add_volunteers, published_week
+from tests.support.telegram import link_telegram
+from tests.support.usecases import add_volunteers, published_week
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SECRET = "bench-secret"

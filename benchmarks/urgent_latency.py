@@ -28,9 +28,9 @@ from rota.ports import Outgoing, Sent
 from rota.services.outcomes import record_outcome
 from rota.storage import Base
 from rota.storage.db import Database
-from tests.conftest import NOW
-from tests.outbox.fakes import SimulatedClock
-from tests.usecases.helpers import calls, published_week
+from tests.support.outbox_fakes import SimulatedClock
+from tests.support.sample import NOW
+from tests.support.usecases import calls, published_week
 
 
 class RecordingChannel:

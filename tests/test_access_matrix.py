@@ -19,9 +19,9 @@ from rota.services.calls import NOT_AVAILABLE
 from rota.services.groups import add_organiser, create_group
 from rota.storage import Call, Patient, Volunteer
 from rota.storage.rota_queries import CURRENT_FOR
-from tests.sms.support import route_group_number, twilio_app
-from tests.telegram.harness import ORGANISER, Harness, link_telegram, running_bot
-from tests.usecases.helpers import published_week
+from tests.support.sms import route_group_number, twilio_app
+from tests.support.telegram import ORGANISER, Harness, link_telegram, running_bot
+from tests.support.usecases import published_week
 
 # Telegram ids per role
 HOLDER, OTHER, PAUSED, LEFT = 5_000_000_001, 5_000_000_002, 5_000_000_003, 5_000_000_004
@@ -224,7 +224,7 @@ async def test_voice_routes_connect_only_the_holder_to_their_own_patient(sqlite_
     """Every role rings the group's number, presses every key and replays the connect step
     of another's call: only a holder is ever connected, and only to their own patient."""
     from rota.services.patient_replies import greeting_name
-    from tests.voice.support import call_sid, dial_in, rung, spoken, twiml
+    from tests.support.voice import call_sid, dial_in, rung, spoken, twiml
 
     world = await published_week(sqlite_db, now)
     await route_group_number(sqlite_db, now)

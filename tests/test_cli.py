@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from tests.conftest import NOW, SAMPLE
+from tests.support.sample import NOW, SAMPLE
 
 
 @pytest.fixture
@@ -198,7 +198,7 @@ def test_a_partial_list_stops_with_how_many_and_allow_deactivate_proceeds(ringro
 
 
 def test_an_xlsx_file_imports_from_the_command_line(ringround, tmp_path):
-    from tests.imports.workbooks import as_xlsm, xlsx
+    from tests.support.workbooks import as_xlsm, xlsx
 
     rows = [
         ["ref", "name", "phone", "risk"],

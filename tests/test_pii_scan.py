@@ -2,7 +2,7 @@
 
 import logging
 
-from tests.pii import Recorder, fixture_people, leaks
+from tests.support.pii import Recorder, fixture_people, leaks
 
 
 def test_the_scan_catches_a_patient_name_or_number_in_a_log_line():

@@ -12,7 +12,7 @@ import pytest
 from starlette.datastructures import FormData
 
 from bot.twilio_signature import is_valid_twilio_request, public_url
-from tests.services import SPECS
+from tests.support.services import SPECS
 
 VECTORS_FILE = SPECS / "twilio" / "signature-vectors.json"
 VECTORS: dict[str, Any] = json.loads(VECTORS_FILE.read_text())

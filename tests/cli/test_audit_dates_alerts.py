@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 
 from rota.domain import OutcomeKind
-from tests.conftest import SAMPLE
+from tests.support.sample import SAMPLE
 
 
 def _actors(cli, action: str) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from tests.conftest import SAMPLE
+from tests.support.sample import SAMPLE
 
 IN_W49 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # Wednesday midday of 2026-W49
 AFTER_W49 = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)

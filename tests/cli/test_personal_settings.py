@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import SAMPLE
+from tests.support.sample import SAMPLE
 
 
 def test_an_organiser_and_a_volunteer_set_their_own_hours_and_digest_time(cli):

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from bot.cli.summary import general_reason, uncovered_lines
-from tests.cli.conftest import PATIENTS, VOLUNTEERS, practice_files
+from tests.support.cli_practice import PATIENTS, VOLUNTEERS, practice_files
 
 
 def test_a_practice_sized_build_groups_the_uncovered_by_reason_and_shows_each_volunteers_load(

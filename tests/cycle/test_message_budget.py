@@ -26,8 +26,8 @@ from rota.services.hours import set_for_organiser, set_for_volunteer
 from rota.services.outcomes import record_outcome
 from rota.services.report import messages_sent
 from rota.storage import Call, DigestItem, Escalation, Group, OutboxMessage, Volunteer
-from tests.cycle.practice import practice
-from tests.cycle.simulation import Simulation
+from tests.support.practice import practice
+from tests.support.simulation import Simulation
 
 LONDON = ZoneInfo("Europe/London")
 STEP = timedelta(minutes=15)

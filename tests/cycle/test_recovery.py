@@ -35,8 +35,8 @@ from rota.storage import (
     ZoomSession,
 )
 from rota.windows import parse_windows, week_bounds
-from tests.cycle.simulation import Simulation
-from tests.usecases.helpers import add_volunteers, published_week
+from tests.support.simulation import Simulation
+from tests.support.usecases import add_volunteers, published_week
 
 LONDON = ZoneInfo("Europe/London")
 STEP = timedelta(minutes=15)

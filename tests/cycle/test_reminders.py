@@ -20,7 +20,7 @@ from rota.services.groups import add_organiser, create_group
 from rota.services.importing import import_patients, import_volunteers
 from rota.services.notify import when
 from rota.storage import Call
-from tests.cycle.simulation import Simulation
+from tests.support.simulation import Simulation
 
 LONDON = ZoneInfo("Europe/London")
 WEEKS = {"2026-W49": "GMT", "2026-W25": "BST"}

@@ -22,7 +22,7 @@ from rota.services.groups import set_setting
 from rota.services.offers import weekly_window
 from rota.storage import Call, CallOffer, DigestItem, OutboxMessage, Patient, Volunteer
 from rota.windows import parse_windows
-from tests.cycle.practice import practice
+from tests.support.practice import practice
 
 LONDON = ZoneInfo("Europe/London")
 WEEK = "2026-W49"
@@ -131,7 +131,7 @@ async def test_a_second_offer_in_a_day_comes_only_with_a_new_call_and_never_past
     sqlite_db, now
 ):
     from rota.services.calls import release_call
-    from tests.usecases.helpers import add_volunteers, calls, published_week
+    from tests.support.usecases import add_volunteers, calls, published_week
 
     world = await published_week(sqlite_db, now)
     [crowd] = await add_volunteers(sqlite_db, world.group_id, 1, now)  # Mon 09:00-17:00, free

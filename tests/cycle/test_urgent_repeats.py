@@ -12,7 +12,7 @@ from rota.services.cycle import run_due_work
 from rota.services.groups import add_organiser
 from rota.services.outcomes import acknowledge, record_outcome
 from rota.storage import Escalation, OutboxMessage
-from tests.usecases.helpers import calls, published_week
+from tests.support.usecases import calls, published_week
 
 
 async def urgent_alert(db, now):

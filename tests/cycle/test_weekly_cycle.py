@@ -12,8 +12,8 @@ from sqlalchemy import select
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.storage import Call, CallOffer, DigestItem, OutboxMessage, Patient
-from tests.cycle.simulation import Simulation
-from tests.usecases.helpers import published_week
+from tests.support.simulation import Simulation
+from tests.support.usecases import published_week
 
 LONDON = ZoneInfo("Europe/London")
 STEP = timedelta(minutes=15)  # the scheduler's tick in these simulations

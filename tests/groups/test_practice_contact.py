@@ -12,7 +12,7 @@ from rota.services.audit import CLI
 from rota.services.groups import GroupError, add_organiser, describe_settings, set_setting
 from rota.services.outcomes import record_outcome
 from rota.storage import Group
-from tests.usecases.helpers import calls, outbox, published_week
+from tests.support.usecases import calls, outbox, published_week
 
 
 @pytest.mark.parametrize(

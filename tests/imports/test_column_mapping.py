@@ -8,8 +8,8 @@ from rota.imports.columns import parse_map
 from rota.services.audit import CLI
 from rota.services.importing import import_patients, import_volunteers
 from rota.storage import Group
-from tests.imports.test_patient_import import csv_bytes, run_import, stored
-from tests.imports.workbooks import xlsx
+from tests.support.patient_import import csv_bytes, run_import, stored
+from tests.support.workbooks import xlsx
 
 # A practice's report as exported to Excel: its own headers, identifiers we must not keep.
 CLINICAL_HEADER = [

@@ -11,7 +11,7 @@ import codecs
 import pytest
 
 from rota.imports.csvfile import CsvFileError, decode
-from tests.imports.test_patient_import import run_import, stored
+from tests.support.patient_import import run_import, stored
 
 FIRST = ["Zoë", "Siobhán", "Renée", "Łucja", "Margaret", "Dafydd", "Agnieszka", "Raj", "Chloé"]
 LAST = ["Brontë", "Ó Briain", "Côté", "Wiśniewska", "Kowalski", "Llewellyn", "Nowak", "Müller"]

@@ -8,7 +8,7 @@ from rota.services.audit import CLI
 from rota.services.groups import set_setting
 from rota.services.importing import import_patients
 from rota.storage import AuditEvent, Patient
-from tests.imports.test_patient_import import csv_bytes, good_rows, run_import, stored
+from tests.support.patient_import import csv_bytes, good_rows, run_import, stored
 
 
 async def active_refs(db, group_id) -> set[str]:

@@ -7,8 +7,8 @@ import pytest
 from rota.domain import Risk
 from rota.imports import sheets
 from rota.imports.csvfile import CsvFileError, read_csv
-from tests.imports.test_patient_import import run_import, stored
-from tests.imports.workbooks import as_xlsm, ods, xlsx
+from tests.support.patient_import import run_import, stored
+from tests.support.workbooks import as_xlsm, ods, xlsx
 
 HEADER = ["ref", "name", "phone", "risk", "calls_per_week", "zoom", "sms_consent", "notes"]
 

@@ -14,10 +14,10 @@ from integrations.console import ConsoleChannel
 from rota.outbox import Dispatcher
 from rota.ports import Channel, Outgoing, Sent
 from rota.storage.db import Database
-from tests.pii import leaks
-from tests.sms.support import route_group_number, twilio_app
-from tests.sms.test_reliability import queue_check_in
-from tests.usecases.helpers import published_week
+from tests.support.pii import leaks
+from tests.support.sms import route_group_number, twilio_app
+from tests.support.sms_reliability import queue_check_in
+from tests.support.usecases import published_week
 
 JOAN, BILL = "+447700900104", "+447700900011"
 

@@ -21,8 +21,8 @@ from twilio.http.response import Response
 from integrations.twilio_sms import TwilioAiohttpClient, TwilioSmsChannel, map_twilio_error
 from rota.outbox import SendWindow
 from rota.ports import Channel, Outgoing, SendFailed
-from tests.services import SPECS
 from tests.support.prism import start_prism
+from tests.support.services import SPECS
 
 SPEC = SPECS / "twilio" / "twilio_api_v2010.json"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2

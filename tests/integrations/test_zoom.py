@@ -23,8 +23,8 @@ from integrations.zoom import (
     parse_retry_after,
 )
 from rota.ports import Meeting, Meetings, MeetingsUnavailable
-from tests.services import SPECS as ALL_SPECS
 from tests.support.prism import start_prism
+from tests.support.services import SPECS as ALL_SPECS
 from tests.support.zoom_server import ZoomServer, check_meeting_body
 
 SPECS = ALL_SPECS / "zoom"

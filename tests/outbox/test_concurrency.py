@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from rota.domain import MessageStatus
 from rota.outbox import Dispatcher
 from rota.storage.db import Database
-from tests.outbox.fakes import FakeChannel, messages, queue_volunteer_note
+from tests.support.outbox_fakes import FakeChannel, messages, queue_volunteer_note
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

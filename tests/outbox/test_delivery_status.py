@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from rota.domain import MessageStatus
 from rota.outbox import Dispatcher, apply_delivery_status
-from tests.outbox.fakes import (
+from tests.support.outbox_fakes import (
     MOBILE,
     FakeChannel,
     add_group,

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from rota.domain import MessageStatus, PhoneKind, RecipientKind
 from rota.outbox import Dispatcher, queue_message
 from rota.storage import Patient
-from tests.outbox.fakes import (
+from tests.support.outbox_fakes import (
     LANDLINE,
     FakeChannel,
     add_group,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox import Dispatcher, queue_message
 from rota.storage import AuditEvent, Volunteer
-from tests.outbox.fakes import (
+from tests.support.outbox_fakes import (
     MOBILE,
     FakeChannel,
     add_group,

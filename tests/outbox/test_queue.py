@@ -11,7 +11,7 @@ from sqlalchemy import select
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox import Dispatcher, queue_message
 from rota.storage import Group
-from tests.outbox.fakes import FakeChannel, add_group, messages, queue_volunteer_note
+from tests.support.outbox_fakes import FakeChannel, add_group, messages, queue_volunteer_note
 
 NOW_FOR_PARTS = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # inside texting hours
 

@@ -10,7 +10,7 @@ import pytest
 from rota.domain import MessageStatus
 from rota.outbox import Dispatcher, RateLimit
 from rota.outbox.ratelimit import RateLimiter, Slot
-from tests.outbox.fakes import FakeChannel, messages, queue_volunteer_note
+from tests.support.outbox_fakes import FakeChannel, messages, queue_volunteer_note
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

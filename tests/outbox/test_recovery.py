@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from rota.domain import MessageStatus
 from rota.outbox import Dispatcher, ProviderAnswer, SendWindow
 from rota.ports import Outgoing, Sent
-from tests.outbox.fakes import FakeChannel, only_message, queue_volunteer_note
+from tests.support.outbox_fakes import FakeChannel, only_message, queue_volunteer_note
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 AFTER_LEASE = NOW + timedelta(minutes=3)

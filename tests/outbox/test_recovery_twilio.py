@@ -21,7 +21,7 @@ from rota.outbox import Dispatcher
 from rota.outbox.recovery import NOT_FOUND_NOTE
 from rota.ports import Outgoing, Sent
 from rota.storage import OutboxMessage
-from tests.outbox.fakes import messages, queue_volunteer_note
+from tests.support.outbox_fakes import messages, queue_volunteer_note
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 FROM = "+447700900999"

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox import Dispatcher, queue_message
 from rota.services.availability import pause
-from tests.outbox.fakes import FakeChannel
-from tests.usecases.helpers import calls, outbox, published_week
+from tests.support.outbox_fakes import FakeChannel
+from tests.support.usecases import calls, outbox, published_week
 
 ANN = "+447700900010"
 

@@ -11,7 +11,7 @@ from rota.outbox.dispatcher import BATCH_SIZE
 from rota.outbox.priority import Priority
 from rota.ports import Outgoing, Sent
 from rota.services.patient_replies import opt_out
-from tests.outbox.fakes import (
+from tests.support.outbox_fakes import (
     FakeChannel,
     SimulatedClock,
     add_group,

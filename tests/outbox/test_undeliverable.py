@@ -13,7 +13,7 @@ from rota.domain import MessageStatus
 from rota.outbox import Dispatcher, apply_delivery_status
 from rota.ports import SendFailed
 from rota.storage import Organiser
-from tests.outbox.fakes import (
+from tests.support.outbox_fakes import (
     MOBILE,
     FakeChannel,
     add_group,

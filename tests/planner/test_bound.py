@@ -13,10 +13,10 @@ from rota.planner.flow import solve_flow
 from rota.planner.frequency import most_calls
 from rota.planner.network import build_network
 from rota.planner.week import build_week
-from tests.planner.brute import coverages_by_brute_force
-from tests.planner.builders import patient, request, volunteer
-from tests.planner.checker import due
-from tests.planner.test_hard_rules_property import groups
+from tests.support.planner_brute import coverages_by_brute_force
+from tests.support.planner_builders import patient, request, volunteer
+from tests.support.planner_checker import due
+from tests.support.planner_strategies import groups
 
 
 def bound_of(req: PlanRequest) -> CoverBound:

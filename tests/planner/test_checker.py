@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rota.planner import plan_week
-from tests.planner.builders import patient, request, volunteer
-from tests.planner.checker import broken_rules
+from tests.support.planner_builders import patient, request, volunteer
+from tests.support.planner_checker import broken_rules
 
 
 def test_the_checker_catches_a_call_outside_the_volunteers_window_and_a_bad_instant():

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rota.planner import plan_week
 from rota.windows import format_clock
-from tests.planner.builders import patient, request, volunteer
+from tests.support.planner_builders import patient, request, volunteer
 
 
 def first_call(week: str, windows: str):

@@ -18,7 +18,7 @@ from rota.storage import DigestItem, PlanningJob, Rota
 from rota.storage import planning_jobs as job_rows
 from rota.storage.db import Database
 from rota.storage.planning_jobs import JobStatus
-from tests.planner.many_groups import many_groups
+from tests.support.many_groups import many_groups
 
 WEEK = "2026-W49"
 THURSDAY = datetime(2026, 11, 26, 10, 5, tzinfo=UTC)  # the default draft day, 10:00 London

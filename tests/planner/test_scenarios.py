@@ -14,8 +14,8 @@ from rota.planner import (
     replan_week,
 )
 from rota.windows import WeeklyWindow, next_week, week_monday
-from tests.planner.builders import patient, request, volunteer
-from tests.planner.checker import broken_rules
+from tests.support.planner_builders import patient, request, volunteer
+from tests.support.planner_checker import broken_rules
 
 
 def holders(plan, patient_id):

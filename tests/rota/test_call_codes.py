@@ -11,8 +11,8 @@ from rota.codes import LETTER_SETS, day_letters, keep_codes
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.storage import Call, Patient
-from tests.sms.support import route_group_number, twilio_app
-from tests.usecases.helpers import published_week
+from tests.support.sms import route_group_number, twilio_app
+from tests.support.usecases import published_week
 
 NEXT_WEEK = "2026-W50"
 CODE = re.compile(r"^([A-Z]\d{1,3}) ", re.MULTILINE)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import scratch_database
+from tests.support.databases import scratch_database
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from rota.services.cycle import run_due_work
 from rota.services.groups import add_organiser
 from rota.services.outcomes import record_outcome
 from rota.storage import AuditEvent, Escalation, Group, OutboxMessage, Volunteer
-from tests.usecases.helpers import calls, published_week
+from tests.support.usecases import calls, published_week
 
 SAM = "+447700900990"
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.sms.patients import asks_to_stop
 from rota.storage import AuditEvent, Patient
-from tests.sms.support import audit_actions
-from tests.usecases.helpers import outbox
+from tests.support.sms import audit_actions
+from tests.support.usecases import outbox
 
 JOAN = "+447700900104"  # RP1005, a consenting mobile
 CONFIRMATION = "You will get no more texts from Riverside PPG. Reply START to get them again."

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from rota.sms_text import measure
 from rota.storage import Escalation, Patient
-from tests.sms.conftest import snapshot
-from tests.sms.support import audit_actions
-from tests.usecases.helpers import notices
+from tests.support.sms import audit_actions
+from tests.support.sms_snapshot import snapshot
+from tests.support.usecases import notices
 
 JOAN = "+447700900104"  # RP1005, a consenting mobile
 BILL = "+447700900011"

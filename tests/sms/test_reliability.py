@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -13,10 +12,8 @@ from bot.sms import conversation
 from integrations.console import ConsoleChannel
 from rota.domain import MessageStatus
 from rota.outbox import Dispatcher
-from rota.services.notify import text_patient
-from rota.services.patient_replies import check_in_text
 from rota.storage import InboundMessage, OutboxMessage, Patient
-from tests.sms.support import (
+from tests.support.sms import (
     audit_actions,
     inbound_rows,
     route_group_number,
@@ -24,10 +21,10 @@ from tests.sms.support import (
     twilio_app,
     twiml_text,
 )
-from tests.usecases.helpers import calls, outbox, published_week
+from tests.support.sms_reliability import queue_check_in
+from tests.support.usecases import calls, outbox, published_week
 
 JOAN, IRENE, BILL = "+447700900104", "+447700900106", "+447700900011"
-LONDON = ZoneInfo("Europe/London")
 
 
 async def test_one_message_delivered_three_times_at_once_has_one_effect(db, now):
@@ -90,14 +87,6 @@ async def patient(db, ref: str) -> Patient:
 
 def console_channels() -> dict[str, ConsoleChannel]:
     return {name: ConsoleChannel(name, stream=io.StringIO()) for name in ("sms", "telegram")}
-
-
-async def queue_check_in(db, ref: str, at: datetime) -> None:
-    async with db.transaction() as session:
-        row = (await session.scalars(select(Patient).where(Patient.ref == ref))).one()
-        starts = at.replace(hour=14, minute=0)
-        text = check_in_text(row.name, "Riverside PPG", starts, starts + timedelta(hours=2), LONDON)
-        await text_patient(session, row, key=f"check-in:{at:%Y%m%d}", text=text, now=at)
 
 
 async def test_nothing_is_texted_to_a_landline_a_non_consenting_patient_or_after_stop(week):

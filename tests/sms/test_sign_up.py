@@ -11,8 +11,8 @@ from sqlalchemy import select
 from rota.domain import ChannelKind, VolunteerStatus
 from rota.sms_text import measure
 from rota.storage import Group, Volunteer
-from tests.sms.conftest import snapshot
-from tests.usecases.helpers import notices
+from tests.support.sms_snapshot import snapshot
+from tests.support.usecases import notices
 
 NEWCOMER = "+447700900501"
 BILL = "+447700900011"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twilio.request_validator import HMAC_SHA256
 
-from tests.sms.support import (
+from tests.support.sms import (
     PUBLIC,
     inbound_rows,
     settings,

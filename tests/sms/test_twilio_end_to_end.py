@@ -16,8 +16,8 @@ from integrations.twilio_sms import TwilioAiohttpClient, TwilioSmsChannel
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox import Dispatcher, queue_message
 from rota.storage import OutboxMessage
-from tests.services import SPECS
 from tests.support.prism import start_prism
+from tests.support.services import SPECS
 
 SPEC = SPECS / "twilio" / "twilio_api_v2010.json"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.sms.webhook import twiml
-from tests.sms.support import GROUP_NUMBER
+from tests.support.sms import GROUP_NUMBER
 
 JOAN = "+447700900104"  # a patient
 BILL = "+447700900011"  # a volunteer

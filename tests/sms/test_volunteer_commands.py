@@ -9,9 +9,9 @@ from rota.domain import CallStatus, OutcomeKind, VolunteerStatus
 from rota.services.outcomes import EMERGENCY_LINE
 from rota.sms_text import measure
 from rota.storage import Call, Outcome, Volunteer
-from tests.sms.conftest import snapshot
-from tests.sms.support import audit_actions
-from tests.usecases.helpers import calls, outbox
+from tests.support.sms import audit_actions
+from tests.support.sms_snapshot import snapshot
+from tests.support.usecases import calls, outbox
 
 BILL, ELLEN, HELEN, ANN = "+447700900011", "+447700900014", "+447700900017", "+447700900010"
 
@@ -208,7 +208,7 @@ async def _fifteen_calls_for_bill(week, weeks: list[str]) -> list[Call]:
 @pytest.mark.parametrize("weeks", [["2026-W50"], ["2026-W50", "2026-W51"]], ids=["two", "three"])
 async def test_calls_for_fifteen_calls_arrives_whole_in_texts_twilio_accepts(week, weeks):
     from rota.sms_text import MAX_BODY
-    from tests.sms.support import twiml_parts
+    from tests.support.sms import twiml_parts
 
     mine = await _fifteen_calls_for_bill(week, weeks)
     response = await week.twilio.text(BILL, "CALLS")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.services import SPECS
+from tests.support.services import SPECS
 
 SPEC_PATH = os.environ.get(
     "RINGROUND_BOT_API_SPEC", str(SPECS / "telegram" / "bot-api-10.1.paulsonoflars.api.json")

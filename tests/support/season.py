@@ -52,7 +52,7 @@ from rota.storage.messages import Escalation, OutboxMessage
 from rota.storage.people import Organiser, Patient
 from rota.storage.rotas import Call, Rota
 from rota.windows import WeeklyWindow, local_to_utc, parse_windows, week_bounds, week_label
-from tests.cycle.simulation import Clock, RecordingChannel
+from tests.support.simulation import Clock, RecordingChannel
 
 LONDON = ZoneInfo("Europe/London")
 GROUP = "Riverside PPG"

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from rota.storage.db import Database
-from tests.telegram.harness import Harness, running_bot
+from tests.support.telegram import Harness, running_bot
 
 
 @pytest.fixture

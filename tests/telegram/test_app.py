@@ -10,7 +10,7 @@ from bot.telegram.app import file_url_for, start_telegram, stop_telegram
 from integrations.telegram_channel import TelegramChannel
 from rota.storage.db import Database
 from tests.support.bot_api_server import BotApiServer
-from tests.telegram.harness import SECRET, settings_for
+from tests.support.telegram import SECRET, settings_for
 
 USER = 4_400_000_321
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.telegram.harness import Harness, volunteer
-from tests.telegram.test_volunteer_calls import ANN_TG, linked_week
+from tests.support.telegram import Harness, volunteer
+from tests.support.telegram_week import ANN_TG, linked_week
 
 ANN = "+447700900010"
 

@@ -7,8 +7,8 @@ import asyncio
 from telegram import Update
 
 from rota.services.calls import NOT_AVAILABLE
-from tests.telegram.harness import call, link_telegram, running_bot
-from tests.usecases.helpers import add_volunteers, calls, published_week
+from tests.support.telegram import call, link_telegram, running_bot
+from tests.support.usecases import add_volunteers, calls, published_week
 
 CROWD = 50
 FIRST_ID = 6_000_000_000

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from rota.sample import SAMPLE_DIR
 from rota.storage import Patient, Volunteer
-from tests.telegram.harness import ORGANISER, Harness
-from tests.usecases.helpers import published_week
+from tests.support.telegram import ORGANISER, Harness
+from tests.support.usecases import published_week
 
 NEW_PATIENT = b"RP9999,Nora <New>,07700 900555,high,,,,no,,no,\n"
 NEW_VOLUNTEER = b"Vera Vine,07700 900066,sms,Mon 10:00-12:00,3,en,no\n"
@@ -103,7 +103,7 @@ async def test_organisers_see_unacknowledged_alerts_with_a_button(
 ) -> None:
     from rota.domain import OutcomeKind
     from rota.services.outcomes import record_outcome
-    from tests.usecases.helpers import calls
+    from tests.support.usecases import calls
 
     await published_week(bot.db, now)
     await bot.send(ORGANISER, "/alerts")
@@ -150,7 +150,7 @@ async def test_a_partial_list_is_shown_as_a_warning_and_confirm_deactivates(
 async def test_an_xlsx_upload_is_recognised_and_dry_run_then_imported(
     bot: Harness, now: datetime
 ) -> None:
-    from tests.imports.workbooks import xlsx
+    from tests.support.workbooks import xlsx
 
     await published_week(bot.db, now)
     lines = (SAMPLE_DIR / "patients.csv").read_text().splitlines()

@@ -10,9 +10,9 @@ from rota.services.audit import CLI
 from rota.services.calls import NOT_AVAILABLE
 from rota.services.groups import create_group
 from rota.storage import Patient
-from tests.telegram.harness import Harness, call, inbound_count, link_telegram
-from tests.telegram.test_volunteer_calls import ANN_TG, IAN_TG, first_call_of, linked_week
-from tests.usecases.helpers import add_volunteers, calls
+from tests.support.telegram import Harness, call, inbound_count, link_telegram
+from tests.support.telegram_week import ANN_TG, IAN_TG, first_call_of, linked_week
+from tests.support.usecases import add_volunteers, calls
 
 ANN = "+447700900010"
 STRANGER = 4_400_000_999

@@ -12,8 +12,8 @@ from rota.services.groups import add_organiser, create_group
 from rota.services.importing import import_patients, import_volunteers
 from rota.services.signup import create_invite
 from rota.storage.db import Database
-from tests.telegram.harness import ORGANISER, Harness, group_code, volunteer
-from tests.usecases.helpers import published_week
+from tests.support.telegram import ORGANISER, Harness, group_code, volunteer
+from tests.support.usecases import published_week
 
 NEWBIE = 5_000_000_001  # Telegram ids exceed 32 bits
 ANN = "+447700900010"

@@ -14,9 +14,9 @@ from integrations.telegram_channel import TelegramChannel
 from rota.ports import Outgoing, SendFailed
 from rota.storage import Volunteer
 from tests.support.bot_api_server import BotApiServer
-from tests.telegram.harness import running_bot
-from tests.telegram.test_volunteer_calls import ANN_TG, IAN_TG, first_call_of, linked_week
-from tests.usecases.helpers import outbox
+from tests.support.telegram import running_bot
+from tests.support.telegram_week import ANN_TG, IAN_TG, first_call_of, linked_week
+from tests.support.usecases import outbox
 
 CHAT = 4_400_000_123
 MESSAGE = Outgoing(

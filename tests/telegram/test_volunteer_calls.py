@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from rota.storage import Patient
-from tests.telegram.harness import ORGANISER, Harness, call, link_telegram
-from tests.usecases.helpers import World, calls, published_week
-
-ANN, IAN = "+447700900010", "+447700900018"
-ANN_TG, IAN_TG = 4_400_000_010, 4_400_000_018
-
-
-async def linked_week(bot: Harness, now: datetime) -> World:
-    world = await published_week(bot.db, now)
-    await link_telegram(bot.db, world.vid(ANN), ANN_TG)
-    await link_telegram(bot.db, world.vid(IAN), IAN_TG)
-    return world
-
-
-async def first_call_of(bot: Harness, volunteer_id: int):
-    return next(c for c in await calls(bot.db) if c.volunteer_id == volunteer_id)
+from tests.support.telegram import ORGANISER, Harness, call
+from tests.support.telegram_week import ANN, ANN_TG, IAN, IAN_TG, first_call_of, linked_week
+from tests.support.usecases import World, calls
 
 
 async def test_my_next_calls_come_one_message_each_with_outcome_buttons(bot: Harness, now) -> None:

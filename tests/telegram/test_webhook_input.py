@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from tests.telegram.harness import SECRET, Harness
+from tests.support.telegram import SECRET, Harness
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
 NAME = "Joan Whitfield"  # a body that quotes a patient must not reach the log

@@ -11,7 +11,7 @@ from rota.services.calls import (
     release_call,
     take_swap,
 )
-from tests.usecases.helpers import add_volunteers, calls, outbox, published_week
+from tests.support.usecases import add_volunteers, calls, outbox, published_week
 
 ANN, BILL, IAN = "+447700900010", "+447700900011", "+447700900018"
 

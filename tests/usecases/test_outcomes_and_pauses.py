@@ -10,7 +10,7 @@ from rota.services.calls import Refused, claim_call, my_calls
 from rota.services.outcomes import EMERGENCY_LINE, acknowledge, record_outcome
 from rota.services.signup import Application, create_invite, decide, join, redeem_invite
 from rota.storage import AuditEvent, Escalation, Group, Patient, Volunteer
-from tests.usecases.helpers import calls, notices, outbox, published_week
+from tests.support.usecases import calls, notices, outbox, published_week
 
 ANN = "+447700900010"
 

@@ -17,7 +17,7 @@ from rota.domain import VolunteerStatus
 from rota.services.availability import pause
 from rota.services.calls import Refused, claim_call, take_swap
 from rota.storage import Call, Patient, Volunteer
-from tests.usecases.helpers import add_volunteers, calls, notices, published_week
+from tests.support.usecases import add_volunteers, calls, notices, published_week
 
 TRIALS = 50
 ANN = "+447700900010"

@@ -13,7 +13,7 @@ from rota.services.outcomes import record_outcome
 from rota.services.privacy import Retention, erase_patient, erase_volunteer, purge
 from rota.services.report import weekly_report
 from rota.storage import Base, OutboxMessage, Outcome, Patient
-from tests.usecases.helpers import WEEK, calls, published_week
+from tests.support.usecases import WEEK, calls, published_week
 
 
 async def everything_stored(db) -> str:

@@ -7,7 +7,7 @@ from rota.exports.report_files import report_chart, report_csv, report_text
 from rota.services.audit import CLI
 from rota.services.outcomes import record_outcome
 from rota.services.report import weekly_report
-from tests.usecases.helpers import WEEK, calls, published_week
+from tests.support.usecases import WEEK, calls, published_week
 
 
 async def week_with_outcomes(db, now):

@@ -16,8 +16,8 @@ from rota.planner.model import LONG_WAIT
 from rota.services.outcomes import record_outcome
 from rota.services.planning import plan_request
 from rota.storage import Call, Group
-from tests.planner.builders import patient, request, volunteer
-from tests.usecases.helpers import published_week
+from tests.support.planner_builders import patient, request, volunteer
+from tests.support.usecases import published_week
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 

@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 
 from rota.storage.db import Database
-from tests.sms.support import Twilio, route_group_number, twilio_app
-from tests.usecases.helpers import World, published_week
+from tests.support.sms import Twilio, route_group_number, twilio_app
+from tests.support.usecases import World, published_week
 
 
 @dataclass

@@ -12,9 +12,9 @@ from rota.services.audit import CLI
 from rota.services.outcomes import record_outcome
 from rota.services.report import weekly_report
 from rota.storage import Call, CallAttempt, Escalation, OutboxMessage, Outcome
-from tests.sms.support import GROUP_NUMBER, PUBLIC, sign, twilio_app
-from tests.usecases.helpers import WEEK
-from tests.voice.support import (
+from tests.support.sms import GROUP_NUMBER, PUBLIC, sign, twilio_app
+from tests.support.usecases import WEEK
+from tests.support.voice import (
     a_held_call,
     call_sid,
     connect,
@@ -171,8 +171,8 @@ async def test_the_third_unanswered_ring_raises_the_welfare_alert(week):
 async def test_a_completed_call_is_recorded_with_its_length_and_the_volunteer_asked_how_it_went(
     db, now
 ):
-    from tests.sms.support import route_group_number
-    from tests.usecases.helpers import published_week
+    from tests.support.sms import route_group_number
+    from tests.support.usecases import published_week
 
     await published_week(db, now)
     await route_group_number(db, now)

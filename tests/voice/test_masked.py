@@ -16,9 +16,9 @@ from rota.services.calls import my_calls
 from rota.services.cycle import run_due_work
 from rota.services.groups import GroupError, describe_settings, set_setting
 from rota.storage import Group, OutboxMessage, Patient
-from tests.sms.support import GROUP_NUMBER
-from tests.usecases.helpers import WEEK
-from tests.voice.support import a_held_call
+from tests.support.sms import GROUP_NUMBER
+from tests.support.usecases import WEEK
+from tests.support.voice import a_held_call
 
 
 async def _patient_phones(db) -> list[str]:

@@ -18,11 +18,11 @@ from rota.ports import SendFailed
 from rota.services.audit import CLI
 from rota.services.groups import set_setting
 from rota.storage import CallAttempt, Outcome
-from tests.services import SPECS
-from tests.sms.support import GROUP_NUMBER, PUBLIC, route_group_number
 from tests.support.prism import start_prism
-from tests.usecases.helpers import published_week
-from tests.voice.support import (
+from tests.support.services import SPECS
+from tests.support.sms import GROUP_NUMBER, PUBLIC, route_group_number
+from tests.support.usecases import published_week
+from tests.support.voice import (
     a_held_call,
     local_path,
     query,

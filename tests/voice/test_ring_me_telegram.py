@@ -9,9 +9,9 @@ from rota.ports import SendFailed
 from rota.services.audit import CLI
 from rota.services.groups import set_setting
 from rota.storage import Patient
-from tests.sms.support import GROUP_NUMBER, route_group_number
-from tests.telegram.harness import link_telegram, running_bot
-from tests.usecases.helpers import calls, published_week
+from tests.support.sms import GROUP_NUMBER, route_group_number
+from tests.support.telegram import link_telegram, running_bot
+from tests.support.usecases import calls, published_week
 
 ANN, ANN_TG = "+447700900010", 4_400_000_010
 

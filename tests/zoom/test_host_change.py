@@ -15,7 +15,7 @@ from rota.services.zoom_sessions import HostChange, ensure_meeting_links
 from rota.storage import DigestItem, Volunteer, zoom_queries
 from rota.storage.rotas import ZoomSession
 from tests.support.zoom_server import ZoomServer
-from tests.zoom.world import (
+from tests.support.zoom_world import (
     ORGANISER_CHAT,
     WEEK,
     ZoomWeek,

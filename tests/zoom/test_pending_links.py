@@ -11,7 +11,7 @@ from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.zoom_sessions import ensure_meeting_links
 from tests.support.zoom_server import ZoomServer
-from tests.zoom.world import (
+from tests.support.zoom_world import (
     ORGANISER_CHAT,
     WEEK,
     ZoomWeek,

@@ -11,7 +11,7 @@ from config import Settings
 from config.settings import ZoomSettings
 from integrations.zoom import FixedLinkMeetings, ZoomMeetings
 from tests.support.zoom_server import ZoomServer
-from tests.zoom.world import published_zoom_week, sessions, zoom_client
+from tests.support.zoom_world import published_zoom_week, sessions, zoom_client
 
 
 def settings(zoom: ZoomSettings | None = None) -> Settings:

@@ -15,7 +15,7 @@ from rota.domain import PhoneKind
 from rota.services import rotas
 from rota.services.audit import CLI
 from tests.support.zoom_server import ZoomServer
-from tests.zoom.world import (
+from tests.support.zoom_world import (
     OPTED_OUT_REF,
     ORGANISER_CHAT,
     WEEK,

@@ -41,4 +41,4 @@ def postgres_unavailable_reason() -> str | None:
 
 
 # The third-party API descriptions the tests check against, vendored (tests/specs/README.md).
-SPECS = Path(__file__).resolve().parent / "specs"
+SPECS = Path(__file__).resolve().parent.parent / "specs"

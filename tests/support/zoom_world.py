@@ -19,7 +19,7 @@ from rota.services.importing import import_patients, import_volunteers
 from rota.services.sessions import add_session
 from rota.services.zoom_sessions import MeetingsFor, ensure_meeting_links
 from rota.storage import OutboxMessage, Patient, Volunteer, ZoomInvite, ZoomSession
-from tests.cycle.simulation import Simulation
+from tests.support.simulation import Simulation
 from tests.support.zoom_server import ZoomServer
 
 WEEK = "2026-W49"  # Mon 30 Nov to Sun 6 Dec 2026; NOW is Mon 23 Nov

@@ -7,7 +7,7 @@ from itertools import combinations, product
 
 from rota.planner import PlanRequest
 from rota.windows import WeeklyWindow
-from tests.planner.checker import due
+from tests.support.planner_checker import due
 
 MONDAY = date(2026, 3, 23)  # the Monday of the property tests' week (2026-W13)
 

@@ -10,7 +10,7 @@ from rota.services.groups import add_organiser, create_group
 from rota.services.importing import import_patients, import_volunteers
 from rota.storage.db import Database
 from rota.storage.people import Group
-from tests.cycle.practice import patients_csv, volunteers_csv
+from tests.support.practice import patients_csv, volunteers_csv
 
 
 async def many_groups(

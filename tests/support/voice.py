@@ -20,7 +20,7 @@ from rota.domain import CallStatus
 from rota.ports import Ringer
 from rota.storage import Call, Patient, Volunteer
 from rota.storage.db import Database
-from tests.sms.support import ACCOUNT, GROUP_NUMBER, PUBLIC, Clock, Twilio, settings
+from tests.support.sms import ACCOUNT, GROUP_NUMBER, PUBLIC, Clock, Twilio, settings
 
 _sids = itertools.count(1)
 
