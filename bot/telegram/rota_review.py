@@ -88,6 +88,7 @@ async def build_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             context.match.group(1),
             actor=role.actor(),
             now=runtime.clock(),
+            offload=runtime.plan_in,
         )
     except (RotaError, ValueError) as error:
         await say(update, context, escape(f"Not built: {error}"))

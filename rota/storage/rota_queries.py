@@ -96,9 +96,12 @@ async def rota_for_week(
     return found
 
 
-async def calls_of_rota(session: Session, rota_id: int) -> Sequence[Call]:
+async def calls_of_rota(
+    session: Session, rota_id: int, *, for_update: bool = False
+) -> Sequence[Call]:
+    """`for_update` locks the calls on PostgreSQL until the transaction ends."""
     query = select(Call).where(Call.rota_id == rota_id).order_by(Call.starts_at, Call.code)
-    return (await session.scalars(query)).all()
+    return (await session.scalars(query.with_for_update() if for_update else query)).all()
 
 
 async def zoom_sessions_of_rota(
