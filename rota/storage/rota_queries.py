@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, insert, select, update
 
 from rota.domain import CallStatus, RotaStatus, VolunteerStatus
 from rota.storage.messages import OutboxMessage
@@ -125,6 +126,13 @@ async def zoom_sessions_of_rota(
     for session_id, patient_id in invites:
         by_session.setdefault(session_id, []).append(patient_id)
     return [(s, sorted(by_session.get(s.id, []))) for s in sessions]
+
+
+async def add_calls(session: Session, rows: list[dict[str, Any]]) -> None:
+    """A built draft's calls in a few multi-row INSERTs, not one round trip per call: the
+    write-back holds SQLite's one write lock, and replies wait for it."""
+    if rows:
+        await session.execute(insert(Call), rows)
 
 
 async def clear_draft(session: Session, rota_id: int) -> None:
