@@ -7,8 +7,9 @@ third, guarded twice: by the job's attempt number (a worker whose lease ran out 
 job another took writes nothing) and by the rota's revision (rotas.store_draft, the same
 write-back as `ringround rota build`).
 
-Planning is CPU-bound: on PostgreSQL `serve` hands plans to a pool of processes
-(`pool_solver`); SQLite keeps one in-process worker (`thread_solver`), as it has one writer.
+Planning is CPU-bound: `serve` hands plans to a pool of processes (`pool_solver`), one
+worker on SQLite (it has one writer), more on PostgreSQL; `thread_solver` serves callers
+with no pool (the sweep run inline).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ async def solve_here(request: PlanRequest) -> Plan:
 
 
 def thread_solver() -> Solve:
-    """SQLite's one in-process worker: the event loop keeps serving while it plans."""
+    """Plans in a thread: the event loop keeps serving, if more slowly (the GIL)."""
     return solver(in_thread)
 
 

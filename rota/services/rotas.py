@@ -98,7 +98,7 @@ async def draft_snapshot(
     now: datetime,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
 ) -> DraftSnapshot:
-    async with db.transaction() as session:
+    async with db.reading() as session:
         group, label = await _group_and_week(session, group_name, week, now)
         rota = await rota_queries.rota_for_week(session, group.id, label)
         if rota is not None and rota.status != RotaStatus.DRAFT:
@@ -384,7 +384,7 @@ async def replan_snapshot(
     now: datetime,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
 ) -> ReplanSnapshot:
-    async with db.transaction() as session:
+    async with db.reading() as session:
         group, label = await _group_and_week(session, group_name, week, now)
         rota = await rota_queries.rota_for_week(session, group.id, label)
         if rota is None or rota.status != RotaStatus.PUBLISHED:
