@@ -229,8 +229,8 @@ def feed(
     typer.echo("webcal://" + https.split("://", 1)[1])
     typer.echo(https)
     typer.echo(
-        "On the phone: open the webcal:// link (iPhone) or add the https:// one in Google "
-        "Calendar (Other calendars > From URL); send it to this volunteer only."
+        "On the phone: open the webcal:// link (iPhone, Mac), or paste the second one into "
+        "Google Calendar (Other calendars > From URL); send it to this volunteer only."
     )
     if issued.replaced:
         typer.echo("their previous feed URL no longer works", err=True)
