@@ -15,7 +15,7 @@ from rota.domain import VolunteerStatus
 from rota.errors import NotFound
 from rota.services.audit import Actor, record
 from rota.services.groups import resolve_group
-from rota.storage import privacy_queries, repository
+from rota.storage import calendar_feeds, privacy_queries, repository
 from rota.storage.db import Database
 from rota.storage.people import Erasure
 
@@ -143,6 +143,7 @@ async def _anonymise_volunteer(
             session, group.id, [volunteer.name, volunteer.phone], ERASED
         )
         await privacy_queries.forget_never_pair(session, group.id, volunteer.phone)
+        await calendar_feeds.forget_volunteer(session, volunteer.id)
         volunteer.name = "Erased volunteer"
         volunteer.phone = f"erased-{volunteer.id}"
         volunteer.telegram_id = volunteer.telegram_chat_id = None
