@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from rota.domain import VolunteerStatus
+from rota.errors import Refused
 from rota.exports.rota_files import calendar_uids
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.availability import pause, resume
 from rota.services.calendar_feeds import revoke_feed
-from rota.services.calls import Refused, offer_swap, take_swap
+from rota.services.calls import offer_swap, take_swap
 from rota.services.privacy import erase_volunteer
 from rota.storage import AuditEvent, CalendarFeed, Call, Patient, Volunteer
 from rota.windows import week_monday
