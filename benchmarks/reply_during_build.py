@@ -1,7 +1,8 @@
 """Reply latency while an organiser builds a 2,000-patient week (issue 14, point 1).
 
     .venv/bin/python benchmarks/reply_during_build.py [--patients 2000] [--volunteers 150]
-        [--offloads here,thread,process] [--backends sqlite,postgres] [--every-ms 250]
+        [--offloads here,thread,process] [--backends sqlite,postgres] [--every-ms 500]
+        [--builds 3]
 
 A seeded group (2,000 patients, 150 volunteers, imported through the real CSV use-cases)
 has this week published. SMS volunteers then text CALLS, OPEN and HELP, one text arriving
@@ -15,8 +16,10 @@ idle, then while next week's draft is built through the real `build_rota`, solve
 - thread:  `asyncio.to_thread` (rota/services/solving.in_thread, the default),
 - process: a one-process spawn pool (solving.in_pool, what `serve` uses).
 
-Prints, per backend and offload, the replies' count, p50 and p99 in ms, and the build's
-wall seconds. PostgreSQL: a scratch database from RINGROUND_TEST_POSTGRES_ADMIN_URL.
+Prints, per backend and offload, the replies' count, p50 and p99 in ms over `--builds`
+builds, each build's median wall seconds and the mean seconds of its two phases that run
+on the loop (the snapshot read, the write-back). PostgreSQL: a scratch database on the
+tests' server (RINGROUND_TEST_POSTGRES_ADMIN_URL), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -167,7 +170,6 @@ def timed(name: str, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
 async def during_build(
     db: Database, group: Group, phones: list[str], every_s: float, offload: solving.Offload
 ) -> tuple[list[float], float]:
-    PHASES.clear()
     wall = time.perf_counter()
     build = asyncio.create_task(
         rotas.build_rota(db, None, NEXT_WEEK, actor=CLI, now=NOW, offload=offload)
@@ -205,8 +207,15 @@ async def run(args: argparse.Namespace, backend: str) -> list[str]:
         idle = await replies(db, group, phones, every_s, lambda n: n >= IDLE_REPLIES)
         lines.append(row(backend, "idle", idle, None))
         for name in args.offloads.split(","):
-            samples, build_s = await during_build(db, group, phones, every_s, offloads[name])
-            lines.append(row(backend, f"build {name}", samples, build_s))
+            samples, walls = [], []
+            PHASES.clear()
+            for _ in range(args.builds):
+                more, build_s = await during_build(db, group, phones, every_s, offloads[name])
+                samples += more
+                walls.append(build_s)
+            for phase in PHASES:
+                PHASES[phase] /= args.builds
+            lines.append(row(backend, f"build {name}", samples, statistics.median(walls)))
     return lines
 
 
@@ -217,7 +226,8 @@ def main() -> None:
     parser.add_argument("--volunteers", type=int, default=150)
     parser.add_argument("--offloads", default="here,thread,process")
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--every-ms", type=float, default=250.0)
+    parser.add_argument("--every-ms", type=float, default=500.0)
+    parser.add_argument("--builds", type=int, default=3, help="builds per offload")
     args = parser.parse_args()
     POOL = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     rotas.draft_snapshot = timed("snapshot", rotas.draft_snapshot)  # type: ignore[assignment]
