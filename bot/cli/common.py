@@ -83,8 +83,9 @@ def run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
 
     from bot import composition
 
-    config = composition.settings()
-    db = composition.database(config)
+    # A command sends nothing itself: the running service's dispatcher sends what it queues.
+    runtime = composition.build_runtime(composition.settings(), sending=False)
+    config, db = runtime.settings, runtime.db
 
     async def main() -> T:
         try:

@@ -1,8 +1,10 @@
 """The demo's world: a throwaway database with the sample group, wired like `ringround serve`.
 
-Same pieces as production (Runtime, the PTB Application with every handler, the Starlette app,
-the outbox Dispatcher, TelegramChannel), with the outside world replaced: Telegram by the fake
-Bot API, Twilio by signed webhook posts and a recording SMS channel, time by a simulated clock.
+Same pieces as production, built by the same composition root (bot/composition.py: the
+Runtime, the PTB Application with every handler, TelegramChannel), plus the Starlette app and
+the outbox Dispatcher, with the outside world replaced by the shipped fakes
+(integrations/fakes): Telegram by the fake Bot API, Twilio by signed webhook posts and a
+recording SMS channel, time by a fixed clock the demo moves.
 """
 
 from __future__ import annotations
@@ -20,15 +22,17 @@ from sqlalchemy import select
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
+from bot.composition import build_runtime
 from bot.demo.fake_bot_api import BOT_ID, FakeBotApi
-from bot.demo.phones import RecordingSms, Twilio
+from bot.demo.phones import Twilio
 from bot.demo.transcript import Person, Transcript, patient_key, volunteer_key
 from bot.runtime import Runtime
-from bot.telegram.app import MENU, build_application
+from bot.telegram.app import MENU
 from bot.web import create_app
 from config import Settings
 from config.settings import TelegramSettings, TwilioSettings
-from integrations.telegram_channel import TelegramChannel
+from integrations.fakes.channels import RecordingChannel
+from integrations.fakes.clock import FixedClock
 from rota.domain import ChannelKind
 from rota.outbox import Dispatcher
 from rota.sample import SAMPLE_DIR
@@ -51,23 +55,15 @@ TELEGRAM_USERS = 7_200_000  # + n: the volunteers' fictional Telegram ids
 
 
 @dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class World:
     db: Database
     group: Group
-    clock: Clock
+    clock: FixedClock
     runtime: Runtime
     app: Application  # type: ignore[type-arg]
     bot_api: FakeBotApi
     twilio: Twilio
-    sms: RecordingSms
+    sms: RecordingChannel
     dispatcher: Dispatcher
     transcript: Transcript
     errors: list[str]
@@ -126,33 +122,35 @@ async def demo_world(folder: Path, start: datetime, transcript: Transcript) -> A
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     db = Database(f"sqlite+aiosqlite:///{folder / 'demo.db'}")
     clock = transcript.clock
-    assert isinstance(clock, Clock)
+    assert isinstance(clock, FixedClock)
     try:
         group = await _populate(db, start)
         async with db.transaction() as session:
             volunteers = list(await session.scalars(select(Volunteer).order_by(Volunteer.id)))
             patients = list(await session.scalars(select(Patient).order_by(Patient.id)))
         _people(volunteers, patients, transcript)
-        runtime = Runtime(settings=demo_settings(db.url), db=db, clock=clock)
         bot_api = FakeBotApi(clock, transcript.telegram, transcript.toast)
+        sms = RecordingChannel(
+            "sms", clock, on_send=lambda message: transcript.sms(message.address, message.body)
+        )
         # All Bot API calls are answered in-process by the fake server: nothing can reach
         # api.telegram.org.
-        app = build_application(
-            runtime,
-            polling=False,
-            request=HTTPXRequest(httpx_kwargs={"transport": bot_api.transport()}),
+        runtime = build_runtime(
+            demo_settings(db.url),
+            db=db,
+            clock=clock,
+            channels={"sms": sms},
+            bot_api=HTTPXRequest(httpx_kwargs={"transport": bot_api.transport()}),
         )
+        app = runtime.telegram
         errors: list[str] = []
 
         async def keep_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             errors.append(type(context.error).__name__)
 
         app.add_error_handler(keep_error)
-        sms = RecordingSms(clock, transcript.sms)
         async with app:
             await app.bot.set_my_commands(MENU)
-            runtime.telegram = app
-            runtime.channels = {"telegram": TelegramChannel(app.bot), "sms": sms}
             # No pacing: it waits on the real monotonic clock, and simulated time jumps.
             dispatcher = Dispatcher(
                 db, runtime.channels, rate_limits=None, on_unreachable=tell_organisers_unreachable
