@@ -136,7 +136,7 @@ async def run_demo(
                 clock.now = at
                 await tick(world, script)
             report = await weekly_report(world.db, None, week, actor=CLI, now=clock.now)
-            problems = [f"Bot API: {p}" for p in world.bot_api.problems]
+            problems = [f"Bot API: {v.method}: {v.description}" for v in world.bot_api.violations]
             problems += [f"a Telegram update failed ({e})" for e in world.errors]
             _print(out, world, script, intro, report, chart, problems)
             return DemoResult(

@@ -23,7 +23,6 @@ from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.composition import build_runtime
-from bot.demo.fake_bot_api import BOT_ID, FakeBotApi
 from bot.demo.phones import Twilio
 from bot.demo.transcript import Person, Transcript, patient_key, volunteer_key
 from bot.runtime import Runtime
@@ -31,6 +30,7 @@ from bot.telegram.app import MENU
 from bot.web import create_app
 from config import Settings
 from config.settings import TelegramSettings, TwilioSettings
+from integrations.fakes.bot_api import FakeBotApi, SentMessage, inline_rows
 from integrations.fakes.channels import RecordingChannel
 from integrations.fakes.clock import FixedClock
 from rota.domain import ChannelKind
@@ -52,6 +52,8 @@ GROUP_NUMBER = "+447700900555"
 PUBLIC_BASE_URL = "https://ringround.demo.invalid"
 TWILIO_TOKEN = "demo-auth-token-not-a-secret"  # noqa: S105 - signs in-process requests only
 TELEGRAM_USERS = 7_200_000  # + n: the volunteers' fictional Telegram ids
+BOT_ID = 7_000_000
+BOT_TOKEN = f"{BOT_ID}:demo-token-not-a-secret"
 
 
 @dataclass
@@ -79,7 +81,7 @@ def demo_settings(database_url: str) -> Settings:
         public_base_url=AnyHttpUrl(PUBLIC_BASE_URL),
         allow_fictional_numbers=True,
         telegram=TelegramSettings(
-            token=SecretStr(f"{BOT_ID}:demo-token-not-a-secret"),
+            token=SecretStr(BOT_TOKEN),
             api_base_url=AnyHttpUrl("https://bot-api.demo.invalid/bot"),
         ),
         twilio=TwilioSettings(auth_token=SecretStr(TWILIO_TOKEN)),
@@ -129,7 +131,18 @@ async def demo_world(folder: Path, start: datetime, transcript: Transcript) -> A
             volunteers = list(await session.scalars(select(Volunteer).order_by(Volunteer.id)))
             patients = list(await session.scalars(select(Patient).order_by(Patient.id)))
         _people(volunteers, patients, transcript)
-        bot_api = FakeBotApi(clock, transcript.telegram, transcript.toast)
+
+        def shown(message: SentMessage) -> None:
+            text = message.payload.get("text", message.payload.get("caption", ""))
+            transcript.telegram(int(message.chat_id), text, inline_rows(message.reply_markup))
+
+        bot_api = FakeBotApi(
+            BOT_TOKEN,
+            username="ringround_demo",
+            clock=clock,
+            on_message=shown,
+            on_toast=lambda chat, text: transcript.toast(int(chat), text),
+        )
         sms = RecordingChannel(
             "sms", clock, on_send=lambda message: transcript.sms(message.address, message.body)
         )
