@@ -114,7 +114,7 @@ async def import_patients(
             result.held = _held(group, leaving, sum(p.active for p in existing.values()))
         if dry_run or result.held is not None:
             return result
-        session.add_all(additions)
+        await repository.add_patients(session, additions)
         for patient, changes in updates:
             for key, value in changes.items():
                 setattr(patient, key, value)
@@ -127,6 +127,7 @@ async def import_patients(
     return result
 
 
+NewPatient = dict[str, Any]  # columns of a row add_patients inserts
 PatientUpdate = tuple[Patient, dict[str, Any]]
 
 
@@ -135,14 +136,15 @@ def _compare_patients(
     existing: dict[str, Patient],
     records: dict[str, dict[str, Any]],
     result: ImportResult,
-) -> tuple[list[Patient], list[PatientUpdate]]:
+) -> tuple[list[NewPatient], list[PatientUpdate]]:
     """New patients and changes to known ones, each noted in `result` as it is found."""
-    additions, updates = [], []
+    additions: list[NewPatient] = []
+    updates: list[PatientUpdate] = []
     for ref, fields in records.items():
         patient = existing.get(ref)
         if patient is None:
             result.added.append(ref)
-            additions.append(Patient(group_id=group_id, **fields))
+            additions.append({"group_id": group_id, **fields})
             continue
         changes = _patient_changes(patient, fields)
         if changes:
