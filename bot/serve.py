@@ -30,7 +30,7 @@ from rota.outbox import Dispatcher
 from rota.ports import Meetings
 from rota.services import planning_jobs
 from rota.services.unreachable import tell_organisers_unreachable
-from rota.services.zoom_sessions import MeetingsFor, ensure_meeting_links
+from rota.services.zoom_links import MeetingsFor, ensure_meeting_links
 from rota.storage.db import Database
 from rota.storage.migrate import is_up_to_date
 

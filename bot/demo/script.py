@@ -17,9 +17,10 @@ from telegram import Update
 from bot.demo.transcript import patient_key, volunteer_key
 from bot.demo.world import ORGANISER_TELEGRAM, World
 from rota.domain import CallStatus, ChannelKind
+from rota.rules.ringing import may_ring
+from rota.rules.timing import DUE_SOON, reoffer_from
 from rota.storage.rotas import Call, Rota
 
-LOOK_BEFORE = timedelta(minutes=30)  # volunteers open their calls when "due now" arrives
 ACK_AFTER = timedelta(minutes=30)
 CONCERN_NOTE = "seemed low"
 
@@ -153,7 +154,7 @@ class Script:
 
     def _may_ring(self, vid: int, call: Call) -> bool:
         volunteer, patient = self.world.volunteers[vid], self.world.patients[call.patient_id]
-        return patient.language in volunteer.languages and volunteer.phone not in patient.never_pair
+        return may_ring(volunteer, patient, known_as=volunteer.phone)
 
     def _stopper(self, held: list[Call]) -> int | None:
         """A patient who gets check-in texts and has a second call later in the week."""
@@ -194,7 +195,7 @@ class Script:
                 self._tell(f"{self._name(taker)} takes the swap of {by_id[swapped].code}")
         if self.roles.claim:
             call_id, claimer = self.roles.claim
-            offered = by_id[call_id].starts_at - timedelta(hours=47, minutes=30)
+            offered = reoffer_from(by_id[call_id].starts_at) + timedelta(minutes=30)
             if self._once("claim", offered):
                 code, phone = by_id[call_id].code, w.volunteers[claimer].phone
                 await self.text(volunteer_key(claimer), phone, f"CLAIM {code}")
@@ -241,7 +242,7 @@ class Script:
             day = call.starts_at.date()
             if vid is None or call.status != CallStatus.PLANNED or (vid, day) in self.looked:
                 continue
-            if call.starts_at - LOOK_BEFORE <= now < call.ends_at:
+            if call.starts_at - DUE_SOON <= now < call.ends_at:
                 self.looked.add((vid, day))
                 if vid in w.telegram_ids:
                     await self.telegram(volunteer_key(vid), w.telegram_ids[vid], "/calls")

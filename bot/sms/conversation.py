@@ -24,7 +24,7 @@ from rota.services.audit import Actor
 from rota.services.calls import Refused
 from rota.services.identity import phone_roles
 from rota.services.outcomes import EMERGENCY_LINE
-from rota.services.patient_replies import gsm_plain
+from rota.services.patient_texts import gsm_plain
 from rota.services.signup import Application, join
 from rota.sms_text import measure
 from rota.storage.db import Database

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from rota.domain import VolunteerStatus
 from rota.languages import language_name
+from rota.rules.ringing import may_ring, takes_calls
 from rota.services.audit import Actor, record
 from rota.services.groups import masked_calls
 from rota.services.notify import tell_organisers, tell_volunteer, when
@@ -64,11 +65,6 @@ async def active_volunteer(session: Session, volunteer_id: int) -> tuple[Volunte
     return volunteer, group
 
 
-def may_ring(volunteer: Volunteer, patient: Patient) -> bool:
-    """The one rule for who may ring whom (language, never-pair), wherever calls are offered."""
-    return patient.language in volunteer.languages and volunteer.phone not in patient.never_pair
-
-
 async def _card(session: Session, call: Call, group: Group) -> CallCard:
     patient = await session.get_one(Patient, call.patient_id)
     # With masked calls the volunteer rings through the group's number and never sees the
@@ -118,7 +114,7 @@ async def list_open_calls(
         found = []
         for call in await rota_queries.open_calls(session, group.id, now=now):
             patient = await session.get_one(Patient, call.patient_id)
-            if may_ring(volunteer, patient):
+            if may_ring(volunteer, patient, known_as=volunteer.phone):
                 found.append(
                     OpenCall(
                         call.id,
@@ -143,7 +139,9 @@ def _visible(volunteer: Volunteer, call: Call, patient: Patient, now: datetime) 
     if call.volunteer_id == volunteer.id:
         return True
     can_take = call.volunteer_id is None or call.swap_offered_at is not None
-    return can_take and call.starts_at > now and may_ring(volunteer, patient)
+    return (
+        can_take and call.starts_at > now and may_ring(volunteer, patient, known_as=volunteer.phone)
+    )
 
 
 async def find_call(
@@ -201,12 +199,12 @@ async def claim_call(
 
 async def _check_may_take(session: Session, volunteer: Volunteer, call: Call) -> None:
     """What claiming an open call and taking a swap both require of the new holder."""
-    if volunteer.status != VolunteerStatus.ACTIVE:
+    if not takes_calls(volunteer.status):
         raise Refused("You are paused. Send RESUME (or /resume) first.")
     if call.volunteer_id == volunteer.id:
         raise Refused(f"Call {call.code} is already yours.")
     patient = await session.get_one(Patient, call.patient_id)
-    if not may_ring(volunteer, patient):
+    if not may_ring(volunteer, patient, known_as=volunteer.phone):
         raise Refused(f"Call {call.code} needs someone else (language or a request).")
 
 
@@ -251,9 +249,9 @@ async def offer_swap(
         slot = when(call.starts_at, call.ends_at, tz)
         asked = 0
         for other in await rota_queries.planning_volunteers(session, group.id):
-            if other.id == volunteer.id or other.status != VolunteerStatus.ACTIVE:
+            if other.id == volunteer.id or not takes_calls(other.status):
                 continue
-            if not may_ring(other, patient):
+            if not may_ring(other, patient, known_as=other.phone):
                 continue
             asked += await tell_volunteer(
                 session,
