@@ -4,6 +4,10 @@ The scheduler runs `run_due_work(now)` every few minutes. Each rule queues a mes
 when it is due and still useful (a reminder after its call has started is pointless), and
 the outbox key makes each message unique: a sweep that runs twice, late after a restart,
 or in the autumn's repeated hour sends nothing twice, and misses nothing still worth sending.
+
+The rules are in modules named for what they do for people: `reminders`, `chasers`,
+`open_calls` (and `missed_calls`), `reoffers`, `zoom_invites`; when each is due is
+`rota.rules.timing`'s.
 """
 
 from __future__ import annotations
