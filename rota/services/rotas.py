@@ -10,9 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rota.codes import keep_codes
-from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus, VolunteerStatus
+from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus
 from rota.outbox.models import Claimed
 from rota.planner import Plan, PlanRequest, plan_week, replan_week
+from rota.rules.ringing import takes_calls
 from rota.rules.timing import REOFFER_WITHIN, reminder_times
 from rota.services.audit import Actor, record
 from rota.services.groups import reoffers_per_day, resolve_group
@@ -245,7 +246,7 @@ async def message_forecast(
     volunteers = [
         v
         for v in await rota_queries.planning_volunteers(session, group.id)
-        if v.id in channel_of and v.status == VolunteerStatus.ACTIVE
+        if v.id in channel_of and takes_calls(v.status)
     ]
     offers = offers_due(
         volunteers=volunteers,

@@ -53,6 +53,8 @@ TIMES = (
 # and then the never-pair bar (tests/support/planner_checker.py checks every placed call).
 # Erasure takes a forgotten volunteer's phone off never-pair lists: not a ringing rule.
 NOT_RINGING = ("rota/planner/network", "rota/storage/privacy_queries.py")
+# Queries say "active" in SQL; the organisers' list of volunteers puts active ones first.
+NOT_TAKING_CALLS = ("rota/rules/", "rota/storage/", "bot/telegram/who.py")
 # Erasure stops texts to the one patient forgotten, not to everyone on their phone.
 NOT_OPT_OUTS = ("rota/services/privacy.py",)
 
@@ -88,6 +90,10 @@ def test_no_other_module_compares_languages_or_never_pair_lists_for_ringing():
     loop = re.compile(rf"\bfor [\w, ]+ in {listed}")  # going through a list is not comparing
     compared = _lines(rf"\bin {listed}", ("rota/rules/", *NOT_RINGING))
     assert [c for c in compared if not loop.search(c)] == []
+
+
+def test_no_other_module_decides_who_is_taking_calls():
+    assert _lines(r"status\s*[!=]=\s*VolunteerStatus\.ACTIVE\b", NOT_TAKING_CALLS) == []
 
 
 def test_no_other_module_writes_an_opt_out():
