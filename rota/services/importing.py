@@ -110,7 +110,7 @@ async def import_patients(
             patient = existing.get(ref)
             if patient is None:
                 result.added.append(ref)
-                additions.append(Patient(group_id=group_id, **fields))
+                additions.append({"group_id": group_id, **fields})
                 continue
             changes = _changes(patient, fields)
             if "phone" in changes:  # a new number may well receive texts
@@ -130,7 +130,7 @@ async def import_patients(
             result.held = _held(group, leaving, sum(p.active for p in existing.values()))
         if dry_run or result.held is not None:
             return result
-        session.add_all(additions)
+        await repository.add_patients(session, additions)
         for patient, changes in updates:
             for key, value in changes.items():
                 setattr(patient, key, value)

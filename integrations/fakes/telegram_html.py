@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.support.bot_api_spec import Invalid
+from integrations.fakes.bot_api_state import Invalid
 
 _TAG_RE = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*>"
@@ -35,7 +35,9 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2  # Telegram's entity offsets count UTF-16 units
 
 
-def _entity(name: str, attrs: dict[str, str], stack: list, where: str) -> dict | None:
+def _entity(
+    name: str, attrs: dict[str, str], stack: list[Any], where: str
+) -> dict[str, Any] | None:
     if name == "span" and attrs.get("class") != "tg-spoiler":
         raise Invalid(f'can\'t parse entities: tag "span" must have class "tg-spoiler" {where}')
     if name == "a":
@@ -59,7 +61,7 @@ def parse_telegram_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     Stricter than Telegram in one way: a bare '&' is an error, so unescaped user text fails."""
     out: list[str] = []
     entities: list[dict[str, Any]] = []
-    stack: list[tuple[str, int, dict | None]] = []
+    stack: list[tuple[str, int, dict[str, Any] | None]] = []
     pos = units = 0
     while pos < len(text):
         where = f"at byte offset {len(text[:pos].encode())}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.support.bot_api_spec import Invalid
-from tests.support.telegram_html import parse_telegram_html
+from integrations.fakes.bot_api_state import Invalid
+from integrations.fakes.telegram_html import parse_telegram_html
 
 CHAT_ACTIONS = {
     "typing",
