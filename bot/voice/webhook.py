@@ -26,7 +26,7 @@ from bot.sms.webhook import verified_form
 from bot.twilio_signature import public_url
 from rota.services import dialling
 from rota.services.calls import Refused
-from rota.services.identity import group_for_inbound_number
+from rota.services.identity import group_for_number
 from rota.storage import inbound
 from rota.storage.people import Group
 
@@ -88,8 +88,7 @@ def routes(runtime: Runtime) -> list[Route]:
         # A call we placed runs from the group's number to the volunteer; a dial-in the other way.
         our_number = form.get("From", "") if outbound else form.get("To", "")
         caller = form.get("To", "") if outbound else form.get("From", "")
-        async with runtime.db.transaction() as session:
-            group = await group_for_inbound_number(session, our_number)
+        group = await group_for_number(runtime.db, our_number)
         if group is None:
             return _say("Sorry, this number is not in service. Goodbye.")
         step = request.query_params.get("step", "")
@@ -211,8 +210,7 @@ def routes(runtime: Runtime) -> list[Route]:
         our_number = form.get("From", "") if outbound else form.get("To", "")
         caller = form.get("To", "") if outbound else form.get("From", "")
         now = runtime.clock()
-        async with runtime.db.transaction() as session:
-            group = await group_for_inbound_number(session, our_number)
+        group = await group_for_number(runtime.db, our_number)
         if group is None:
             return _say("Goodbye.")
         claim = await inbound.claim(
