@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from telegram import Update
 
 from bot.demo.transcript import patient_key, volunteer_key
 from bot.demo.world import ORGANISER_TELEGRAM, World
 from rota.domain import CallStatus, ChannelKind
-from rota.storage.rotas import Call, Rota
+from rota.services import snapshot
+from rota.storage.rotas import Call
 
 LOOK_BEFORE = timedelta(minutes=30)  # volunteers open their calls when "due now" arrives
 ACK_AFTER = timedelta(minutes=30)
@@ -99,14 +99,7 @@ class Script:
 
     async def calls(self) -> list[Call]:
         if self._calls is None:
-            async with self.world.db.transaction() as session:
-                query = (
-                    select(Call)
-                    .join(Rota, Rota.id == Call.rota_id)
-                    .where(Rota.week == self.week)
-                    .order_by(Call.starts_at, Call.code)
-                )
-                self._calls = list(await session.scalars(query))
+            self._calls = await snapshot.week_calls(self.world.db, self.week)
         return self._calls
 
     async def cast(self) -> None:

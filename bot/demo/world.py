@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 from pydantic import AnyHttpUrl, SecretStr
-from sqlalchemy import select
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
@@ -32,6 +31,7 @@ from integrations.telegram_channel import TelegramChannel
 from rota.domain import ChannelKind
 from rota.outbox import Dispatcher
 from rota.sample import SAMPLE_DIR
+from rota.services import snapshot
 from rota.services.audit import CLI
 from rota.services.groups import add_organiser, create_group, set_setting
 from rota.services.importing import import_patients, import_volunteers
@@ -129,9 +129,7 @@ async def demo_world(folder: Path, start: datetime, transcript: Transcript) -> A
     assert isinstance(clock, Clock)
     try:
         group = await _populate(db, start)
-        async with db.transaction() as session:
-            volunteers = list(await session.scalars(select(Volunteer).order_by(Volunteer.id)))
-            patients = list(await session.scalars(select(Patient).order_by(Patient.id)))
+        volunteers, patients = await snapshot.everyone(db)
         _people(volunteers, patients, transcript)
         runtime = Runtime(settings=demo_settings(db.url), db=db, clock=clock)
         bot_api = FakeBotApi(clock, transcript.telegram, transcript.toast)

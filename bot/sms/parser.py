@@ -117,12 +117,8 @@ def parse_sms(body: str | None) -> Parsed:
     if not words:
         return Parsed(Kind.EMPTY)
     first = words[0]
-    if len(words) == 1 and first in OPT_OUT_WORDS:
-        return Parsed(Kind.STOP, keyword=first)
-    if len(words) == 1 and first in OPT_IN_WORDS:
-        return Parsed(Kind.START, keyword=first)
-    if len(words) == 1 and first in HELP_WORDS:
-        return Parsed(Kind.HELP, keyword=first)
+    if len(words) == 1 and (keyword := _keyword(first)) is not None:
+        return keyword
     head = _WORD.search(text)
     assert head is not None  # there are words
     rest = text[head.end() :]
@@ -141,6 +137,18 @@ def parse_sms(body: str | None) -> Parsed:
     if verb is None:
         return Parsed(Kind.OTHER, keyword=first[:16])
     return Parsed(Kind.COMMAND, command=_command(verb, rest), keyword=first)
+
+
+def _keyword(word: str) -> Parsed | None:
+    """A carrier keyword (or HELP) on its own."""
+    for words, kind in (
+        (OPT_OUT_WORDS, Kind.STOP),
+        (OPT_IN_WORDS, Kind.START),
+        (HELP_WORDS, Kind.HELP),
+    ):
+        if word in words:
+            return Parsed(kind, keyword=word)
+    return None
 
 
 def _command(verb: str, rest: str) -> Command:
