@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.buttons import ROW_ID, Button
+from rota import buttons
+from rota.buttons import Button
 from rota.domain import OutcomeKind
 from rota.phones import national
 from rota.ports import Ringer, SendFailed
@@ -104,16 +105,15 @@ class Verb:
     keyword: str  # what to text, e.g. CLAIM (bot/sms/parser.py adds synonyms)
     handler: Handler
     needs_code: bool = False  # which call: a code typed, or the call id of a button
-    tappable: bool = False  # may come as button data "name:call id"
-    needs_words: bool = False  # a note: Telegram asks for it, SMS says "CONCERN A3 ..."
+    button: Button | None = None  # the button it may come by, carrying the call's id
+    note: bool = False  # needs a few words: Telegram asks for them, SMS says "CONCERN A3 ..."
 
-    @property
-    def button(self) -> Button | None:
-        return Button(self.name, ROW_ID) if self.tappable else None
+    def __post_init__(self) -> None:
+        assert self.button is None or self.button.verb == self.name, self.name
 
     def action(self, label: str, call_id: int, code: str) -> Action:
         assert self.button is not None, f"{self.name} has no button"
-        words = " ..." if self.needs_words else ""
+        words = " ..." if self.note else ""
         return Action(label, self.button.data(call_id), f"{self.keyword} {code}{words}")
 
 
@@ -282,19 +282,19 @@ VERBS: dict[str, Verb] = {
     for verb in (
         Verb("calls", "CALLS", _my_calls),
         Verb("open", "OPEN", _open_calls),
-        Verb("claim", "CLAIM", _claim, needs_code=True, tappable=True),
-        Verb("swap", "SWAP", _swap, needs_code=True, tappable=True),
-        Verb("take", "TAKE", _claim, needs_code=True, tappable=True),
+        Verb("claim", "CLAIM", _claim, needs_code=True, button=buttons.CLAIM),
+        Verb("swap", "SWAP", _swap, needs_code=True, button=buttons.SWAP),
+        Verb("take", "TAKE", _claim, needs_code=True, button=buttons.TAKE),
         Verb("release", "RELEASE", _release, needs_code=True),
-        Verb("done", "DONE", _outcome, needs_code=True, tappable=True),
-        Verb("noanswer", "NOANSWER", _outcome, needs_code=True, tappable=True),
-        Verb("concern", "CONCERN", _outcome, needs_code=True, tappable=True, needs_words=True),
-        Verb("urgent", "URGENT", _outcome, needs_code=True, tappable=True, needs_words=True),
-        Verb("declined", "DECLINED", _outcome, needs_code=True, tappable=True),
+        Verb("done", "DONE", _outcome, needs_code=True, button=buttons.DONE),
+        Verb("noanswer", "NOANSWER", _outcome, needs_code=True, button=buttons.NO_ANSWER),
+        Verb("concern", "CONCERN", _outcome, needs_code=True, button=buttons.CONCERN, note=True),
+        Verb("urgent", "URGENT", _outcome, needs_code=True, button=buttons.URGENT, note=True),
+        Verb("declined", "DECLINED", _outcome, needs_code=True, button=buttons.DECLINED),
         Verb("avail", "AVAIL", _availability),
         Verb("pause", "PAUSE", _pause),
         Verb("resume", "RESUME", _resume),
-        Verb("ring", "RING", _ring, needs_code=True, tappable=True),
+        Verb("ring", "RING", _ring, needs_code=True, button=buttons.RING),
         Verb("help", "HELP", _help),
     )
 }
@@ -302,12 +302,10 @@ NEEDS_CODE = frozenset(name for name, verb in VERBS.items() if verb.needs_code)
 assert set(OUTCOME_VERBS) <= set(VERBS)
 
 
-def buttons(*, needs_words: bool) -> list[Button]:
+def volunteer_buttons(*, with_note: bool) -> list[Button]:
     """The volunteers' buttons, those asking for a note or the others."""
     return [
-        verb.button
-        for verb in VERBS.values()
-        if verb.button is not None and verb.needs_words == needs_words
+        verb.button for verb in VERBS.values() if verb.button is not None and verb.note == with_note
     ]
 
 

@@ -15,6 +15,7 @@ from telegram import Update
 
 from bot.demo.transcript import patient_key, volunteer_key
 from bot.demo.world import ORGANISER_TELEGRAM, World
+from rota.buttons import TAKE
 from rota.domain import CallStatus, ChannelKind
 from rota.services import snapshot
 from rota.storage.rotas import Call
@@ -183,7 +184,7 @@ class Script:
             self._tell(f"{self._name(giver)} offers call {code} for swap (Telegram /swap)")
         if self.roles.swap and self._once("take", sunday + timedelta(minutes=30)):
             swapped, giver, taker = self.roles.swap
-            if await self.tap(volunteer_key(taker), w.telegram_ids[taker], f"take:{swapped}"):
+            if await self.tap(volunteer_key(taker), w.telegram_ids[taker], TAKE.data(swapped)):
                 self._tell(f"{self._name(taker)} takes the swap of {by_id[swapped].code}")
         if self.roles.claim:
             call_id, claimer = self.roles.claim

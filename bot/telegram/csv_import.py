@@ -14,11 +14,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import buttons
-from bot.buttons import IMPORT, NO_IMPORT
 from bot.telegram.organiser import NOT_ORGANISER
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
 from bot.telegram.who import Organising, asker_of, runtime_of, tapped
+from rota import buttons
+from rota.buttons import IMPORT, NO_IMPORT
 from rota.imports.csvfile import MAX_BYTES, header_of
 from rota.services.importing import ImportResult, import_patients, import_volunteers
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import buttons
-from bot.buttons import ACKNOWLEDGE, APPROVE, REJECT
 from bot.runtime import Runtime
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
 from bot.telegram.who import Asker, asker_of, runtime_of, tapped
+from rota import buttons
+from rota.buttons import ACKNOWLEDGE, APPROVE, REJECT
 from rota.exports.report_files import report_chart, report_text
 from rota.services import outcomes, oversight, rotas, signup
 from rota.services.calls import Refused

@@ -15,19 +15,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot import buttons
-from bot.commands import Command
-from bot.commands import buttons as verb_buttons
+from bot.commands import Command, volunteer_buttons
 from bot.telegram import keyboards
 from bot.telegram.conversation import END, conversation
 from bot.telegram.render import answer, close_card, escape, say, say_reply
 from bot.telegram.volunteer import run
 from bot.telegram.who import asker_of, runtime_of, tapped
+from rota import buttons
 from rota.services import calls
 from rota.services.outcomes import EMERGENCY_LINE
 
 WRITING = "writing"
-WITH_NOTE = verb_buttons(needs_words=True)
+WITH_NOTE = volunteer_buttons(with_note=True)
 NOTE_PATTERN = buttons.pattern(WITH_NOTE)
 QUESTIONS = {
     "concern": "What worried you? A few words for the organisers.",

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import buttons
-from bot.buttons import BUILD, PUBLISH
 from bot.telegram.organiser import NOT_ORGANISER
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
 from bot.telegram.who import Organising, asker_of, runtime_of, tapped
+from rota import buttons
+from rota.buttons import BUILD, PUBLISH
 from rota.services import rotas
 from rota.services.rotas import RotaError
 from rota.windows import next_week, week_of

@@ -11,9 +11,15 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import buttons
-from bot.commands import OUTCOME_VERBS, Command, Reply, card_text, execute, outcome_actions
-from bot.commands import buttons as verb_buttons
+from bot.commands import (
+    OUTCOME_VERBS,
+    Command,
+    Reply,
+    card_text,
+    execute,
+    outcome_actions,
+    volunteer_buttons,
+)
 from bot.telegram import organiser
 from bot.telegram.render import (
     ORGANISER_HELP,
@@ -28,6 +34,7 @@ from bot.telegram.render import (
     say_reply,
 )
 from bot.telegram.who import Asker, asker_of, runtime_of, tapped
+from rota import buttons
 from rota.domain import VolunteerStatus
 from rota.services import calls
 from rota.services.calls import Refused
@@ -36,7 +43,7 @@ CARDS = 3
 LATER = "Their buttons come with /calls once the calls below are logged."
 CODE = re.compile(r"^[A-Za-z]{1,3}\d{1,3}$")
 # Buttons that act at once; those needing a note start outcome_note.py's conversation.
-TAPPED = verb_buttons(needs_words=False)
+TAPPED = volunteer_buttons(with_note=False)
 TAPPED_PATTERN = buttons.pattern(TAPPED)
 
 

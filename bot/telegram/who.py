@@ -1,14 +1,14 @@
 """Who is asking and what they tapped: from the Telegram account on every update (never from
-button data), and from the button's data read strictly (bot/buttons.py)."""
+button data), and from the button's data read strictly (rota/buttons.py)."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import buttons
-from bot.buttons import Button, Tapped
 from bot.runtime import Runtime
+from rota import buttons
+from rota.buttons import Button, Tapped
 from rota.services.identity import Asker, Organising, who_is
 
 __all__ = ["Asker", "Organising", "asker_of", "runtime_of", "tapped"]

@@ -9,12 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import buttons
-from bot.buttons import APPROVE, BUILD, IMPORT, Button
-from bot.commands import VERBS
-from bot.commands import buttons as verb_buttons
+from bot.commands import VERBS, volunteer_buttons
+from bot.telegram import csv_import, organiser, outcome_note, rota_review, volunteer
+from rota import buttons
+from rota.buttons import APPROVE, BUILD, IMPORT, Button
 
-ALL = [*verb_buttons(needs_words=False), *verb_buttons(needs_words=True), APPROVE, BUILD, IMPORT]
+ALL = [
+    *volunteer_buttons(with_note=False),
+    *volunteer_buttons(with_note=True),
+    APPROVE,
+    BUILD,
+    IMPORT,
+]
 
 
 def test_each_button_reads_back_as_what_it_was_built_from():
@@ -64,5 +70,24 @@ def test_the_routing_pattern_matches_exactly_what_read_accepts(data):
 
 
 def test_verbs_that_ask_for_a_note_have_buttons_apart():
-    assert {b.verb for b in verb_buttons(needs_words=True)} == {"concern", "urgent"}
-    assert "release" not in {b.verb for b in verb_buttons(needs_words=False)}
+    assert {b.verb for b in volunteer_buttons(with_note=True)} == {"concern", "urgent"}
+    assert "release" not in {b.verb for b in volunteer_buttons(with_note=False)}
+
+
+def test_every_button_the_core_or_bot_can_build_is_routed_to_a_handler():
+    routed = [
+        volunteer.TAPPED_PATTERN,
+        outcome_note.NOTE_PATTERN,
+        organiser.DECIDE_PATTERN,
+        organiser.ACK_PATTERN,
+        rota_review.BUILD_PATTERN,
+        rota_review.PUBLISH_PATTERN,
+        csv_import.CONFIRM_PATTERN,
+        csv_import.CANCEL_PATTERN,
+    ]
+    sample = {buttons.ROW_ID: 7, buttons.WEEK: "2026-W50", buttons.PENDING_FILE: "0a1b2c3d"}
+    every = [b for b in vars(buttons).values() if isinstance(b, Button)]
+    assert len(every) == 16
+    for button in every:
+        data = button.data(sample[button.shape])
+        assert sum(re.match(p, data) is not None for p in routed) == 1, data

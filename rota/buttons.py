@@ -1,5 +1,9 @@
 """Button data, built and read here only: `verb:value`, at most 64 bytes.
 
+Buttons come under replies (bot/) and under notices the core queues in the outbox (a Claim
+under an offer, a Take under a swap, outcomes after a dialled call); the Telegram front-end
+routes taps by `pattern` and reads them with `read`. Pure: no database, no Telegram.
+
 A tapped button comes back as our own callback data, which a modified client may change at
 will. So it says which button, never who tapped (that is rota.services.identity.who_is), and
 it is read strictly: a verb we know, a value of that verb's shape, nothing more. Anything
@@ -58,7 +62,19 @@ def pattern(among: Iterable[Button]) -> str:
     return rf"\A(?:{alternatives})\Z"
 
 
-# Organisers' buttons; volunteers' come from their verbs (bot/commands.py).
+# Volunteers' buttons: each carries a call id, and is the button of a verb of the same name
+# (bot/commands.py VERBS); the use-case re-checks the call is theirs to act on.
+CLAIM = Button("claim", ROW_ID)
+TAKE = Button("take", ROW_ID)
+SWAP = Button("swap", ROW_ID)
+RING = Button("ring", ROW_ID)
+DONE = Button("done", ROW_ID)
+NO_ANSWER = Button("noanswer", ROW_ID)
+CONCERN = Button("concern", ROW_ID)
+URGENT = Button("urgent", ROW_ID)
+DECLINED = Button("declined", ROW_ID)
+
+# Organisers' buttons.
 APPROVE = Button("approve", ROW_ID)
 REJECT = Button("reject", ROW_ID)
 ACKNOWLEDGE = Button("ack", ROW_ID)
