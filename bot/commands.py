@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 from rota import buttons
 from rota.buttons import Button
 from rota.domain import OutcomeKind
+from rota.errors import InvalidInput, Refused
 from rota.phones import national
 from rota.ports import Ringer, SendFailed
 from rota.services import availability, calls, dialling, outcomes
-from rota.services.calls import CallCard, Refused
+from rota.services.calls import CallCard
 from rota.services.identity import Asker, Volunteering
 from rota.storage.db import Database
 
@@ -80,7 +81,9 @@ def parse_day(text: str, today: date) -> date:
             found = date(full_year + 1, month, day)
         return found
     except (ValueError, KeyError):
-        raise Refused(f"'{text.strip()}' is not a date I know. Try 2026-12-31 or 31/12.") from None
+        raise InvalidInput(
+            f"'{text.strip()}' is not a date I know. Try 2026-12-31 or 31/12."
+        ) from None
 
 
 @dataclass(frozen=True)

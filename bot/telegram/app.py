@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.faults import APOLOGY, log_fault
 from bot.runtime import Runtime
 from bot.telegram import csv_import, gate, organiser, rota_review, volunteer
 from bot.telegram.availability import availability_conversation
@@ -124,12 +125,12 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error's type and the update id only: tracebacks can quote names and notes."""
+    """A fault (handlers answer refusals themselves): logged without its text, then an apology."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("telegram update %s failed: %s", update_id, type(context.error).__name__)
+    log_fault(log, f"telegram update {update_id}", context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await say(update, context, "Sorry, something went wrong. Please try again, or /help.")
+            await say(update, context, f"{APOLOGY}, or /help.")
         except Exception as error:  # the apology itself failed (e.g. blocked): nothing more to do
             log.warning(
                 "telegram apology for update %s failed: %s", update_id, type(error).__name__

@@ -14,9 +14,9 @@ from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyb
 from bot.telegram.who import Asker, asker_of, runtime_of, tapped
 from rota import buttons
 from rota.buttons import ACKNOWLEDGE, APPROVE, REJECT
+from rota.errors import Refused
 from rota.exports.report_files import report_chart, report_text
 from rota.services import outcomes, oversight, rotas, signup
-from rota.services.calls import Refused
 from rota.services.report import weekly_report
 from rota.services.rotas import RotaError
 from rota.windows import next_week, week_of

@@ -13,6 +13,7 @@ from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyb
 from bot.telegram.who import Organising, asker_of, runtime_of, tapped
 from rota import buttons
 from rota.buttons import BUILD, PUBLISH
+from rota.errors import Refused
 from rota.services import rotas
 from rota.services.rotas import RotaError
 from rota.windows import next_week, week_of
@@ -92,7 +93,7 @@ async def build_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             actor=role.actor(),
             now=runtime.clock(),
         )
-    except (RotaError, ValueError) as error:
+    except Refused as error:
         await say(update, context, escape(f"Not built: {error}"))
         return
     await say(update, context, summary(built.view), keyboard(_buttons(built.view)))
@@ -113,7 +114,7 @@ async def publish_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             actor=role.actor(),
             now=runtime.clock(),
         )
-    except (RotaError, ValueError) as error:
+    except Refused as error:
         await say(update, context, escape(f"Not published: {error}"))
         return
     await drop_buttons(update)

@@ -34,12 +34,12 @@ from sqlalchemy import select
 
 from rota.codes import LETTER_SETS
 from rota.domain import CallStatus, OutcomeKind, RecipientKind
+from rota.errors import Refused
 from rota.outbox import Dispatcher
 from rota.phones import parse_phone
 from rota.ports import Outgoing
 from rota.services import availability, calls, outcomes, patient_replies, rotas
 from rota.services.audit import CLI, Actor
-from rota.services.calls import Refused
 from rota.services.cycle import run_due_work
 from rota.services.groups import add_organiser, create_group, set_setting
 from rota.services.importing import import_patients, import_volunteers
