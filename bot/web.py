@@ -1,4 +1,5 @@
-"""The Starlette app: webhooks for Telegram and Twilio, and a health check.
+"""The Starlette app: webhooks for Telegram and Twilio, volunteers' calendar feeds, and a
+health check.
 
 Every public webhook is authenticated before its body is parsed (ARCHITECTURE.md #8).
 A request that still breaks a handler gets a bare 500 and one log line: the server's usual
@@ -18,6 +19,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import calendar_feed
+from bot.calendar_feed import loggable_path
 from bot.runtime import Runtime
 from bot.sms import webhook as sms_webhook
 from bot.telegram import webhook as telegram_webhook
@@ -46,7 +49,8 @@ class OneLineErrors:
         try:
             await self.app(scope, receive, tracked)
         except Exception as error:
-            log.error("%s %s failed: %s", scope["method"], scope["path"], type(error).__name__)
+            path = loggable_path(scope["path"])  # a calendar feed's path is its secret
+            log.error("%s %s failed: %s", scope["method"], path, type(error).__name__)
             if not started:
                 await send({"type": "http.response.start", "status": 500, "headers": []})
                 await send({"type": "http.response.body", "body": b""})
@@ -68,6 +72,7 @@ def create_app(runtime: Runtime, *, lifespan: Any = None) -> Starlette:
         *telegram_webhook.routes(runtime),
         *sms_webhook.routes(runtime),
         *voice_webhook.routes(runtime),
+        *calendar_feed.routes(runtime),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(OneLineErrors)])
     app.state.runtime = runtime

@@ -121,6 +121,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql://")
         return value
 
+    @property
+    def public_base(self) -> str:
+        """Where people and services reach `ringround serve` (links it hands out are made
+        from this): RINGROUND_PUBLIC_BASE_URL, else the address it listens on. No trailing
+        slash."""
+        if self.public_base_url is not None:
+            return str(self.public_base_url).rstrip("/")
+        return f"http://{self.http.host}:{self.http.port}"
+
 
 class SettingsError(Exception):
     """Configuration problems, one line per problem, safe to print (no secret values)."""

@@ -1,4 +1,5 @@
-"""`ringround erase …`, `purge`, `audit`, `alerts`, `volunteers invite/approve/pause/resume/set`."""
+"""`ringround erase …`, `purge`, `audit`, `alerts`,
+`volunteers invite/feed/approve/pause/resume/set`."""
 
 from __future__ import annotations
 
@@ -174,6 +175,7 @@ Act = Callable[["Database", int, int], Awaitable[Any]]
 
 
 def _volunteer_action(phone: str, group: str | None, act: Act) -> Any:
+    from rota.errors import NotFound
     from rota.services import people
 
     async def work(config: Settings, db: Database) -> Any:
@@ -181,13 +183,64 @@ def _volunteer_action(phone: str, group: str | None, act: Act) -> Any:
         gid = await people.group_id(db, group)
         found = await people.volunteer_id_by_phone(db, gid, e164)
         if found is None:
-            raise LookupError(f"no volunteer with phone {e164} in this group")
+            raise NotFound(f"no volunteer with phone {e164} in this group")
         return await act(db, found, gid)
 
     return run(work)
 
 
 PhoneArg = Annotated[str, typer.Argument(help="The volunteer's phone.")]
+
+
+def feed(
+    phone: PhoneArg,
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Stop their feed URL (a new `feed` makes another).")
+    ] = False,
+    group: GroupOption = None,
+) -> None:
+    """Print a volunteer's private calendar feed URL (webcal://) for their phone's calendar.
+
+    Each call makes a new URL and stops the one before: only a hash of it is kept.
+    """
+    from bot.calendar_feed import feed_path
+    from rota.services import calendar_feeds
+
+    if revoke:
+        revoked = _volunteer_action(
+            phone,
+            group,
+            lambda db, vid, gid: calendar_feeds.revoke_feed(db, gid, vid, actor=actor(), now=now()),
+        )
+        typer.echo(
+            "revoked: their calendar feed URL no longer works"
+            if revoked
+            else "they had no calendar feed; nothing was changed"
+        )
+        return
+    issued = _volunteer_action(
+        phone,
+        group,
+        lambda db, vid, gid: calendar_feeds.issue_feed(db, gid, vid, actor=actor(), now=now()),
+    )
+    from bot import composition
+
+    config = composition.settings()
+    https = config.public_base + feed_path(issued.token)
+    typer.echo("webcal://" + https.split("://", 1)[1])
+    typer.echo(https)
+    typer.echo(
+        "On the phone: open the webcal:// link (iPhone, Mac), or paste the second one into "
+        "Google Calendar (Other calendars > From URL); send it to this volunteer only."
+    )
+    if issued.replaced:
+        typer.echo("their previous feed URL no longer works", err=True)
+    if config.public_base_url is None:
+        typer.echo(
+            "note: RINGROUND_PUBLIC_BASE_URL is not set, so this is the address `ringround "
+            "serve` listens on; set it to the public https:// address phones can reach",
+            err=True,
+        )
 
 
 def approve(phone: PhoneArg, group: GroupOption = None) -> None:

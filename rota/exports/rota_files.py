@@ -8,8 +8,9 @@ Volunteers see patient details in the bot, only for their own current calls.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -53,15 +54,49 @@ def volunteer_ics(view: dict[str, Any], phone: str, *, stamp: datetime) -> bytes
     VTIMEZONE. METHOD:PUBLISH with a UID that survives rebuilds and renames, and a SEQUENCE
     that grows with every change, makes a re-imported file update its events in place.
     """
+    calendar = _calendar(f"Ringround {view['week']}")
+    for event in _events(view, phone, stamp.astimezone(UTC), cancelled=True):
+        calendar.add_component(event)
+    data: bytes = calendar.to_ical()
+    return data
+
+
+FEED_REFRESH = timedelta(hours=1)
+
+
+def volunteer_feed(views: list[dict[str, Any]], phone: str, *, stamp: datetime, name: str) -> bytes:
+    """A volunteer's subscribed calendar: their calls and hosted sessions over several weeks.
+
+    A subscription is replaced whole at each refresh, so a call given away or cancelled is
+    simply left out; the events that stay keep their UID and SEQUENCE as in `volunteer_ics`.
+    """
+    calendar = _calendar(name)
+    # RFC 7986, and the older name Outlook and Apple read: check back hourly.
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    exported = stamp.astimezone(UTC)
+    for view in views:
+        for event in _events(view, phone, exported, cancelled=False):
+            calendar.add_component(event)
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def _calendar(name: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Ringround//Rota//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"Ringround {view['week']}")
-    exported = stamp.astimezone(UTC)
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _events(
+    view: dict[str, Any], phone: str, exported: datetime, *, cancelled: bool
+) -> Iterator[Event]:
     uids = calendar_uids(view)
     for index, call in enumerate(view["calls"]):
-        if call["volunteer"] != phone:
+        if call["volunteer"] != phone or (call["status"] == "cancelled" and not cancelled):
             continue
         event = _event(
             uids.calls[index],
@@ -72,7 +107,7 @@ def volunteer_ics(view: dict[str, Any], phone: str, *, stamp: datetime) -> bytes
             sequence=view["revision"] - 1 + call["version"] - 1,
         )
         event.add("description", "Patient details are in the Ringround bot (/calls).")
-        calendar.add_component(event)
+        yield event
     for index, zoom in enumerate(view["zoom_sessions"]):
         if zoom["host"] != phone:
             continue
@@ -85,9 +120,7 @@ def volunteer_ics(view: dict[str, Any], phone: str, *, stamp: datetime) -> bytes
         )
         if zoom["join_url"]:
             event.add("location", zoom["join_url"])
-        calendar.add_component(event)
-    data: bytes = calendar.to_ical()
-    return data
+        yield event
 
 
 def _event(

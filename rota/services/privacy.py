@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rota.domain import VolunteerStatus
+from rota.errors import NotFound
 from rota.services.audit import Actor, record
 from rota.services.groups import resolve_group
-from rota.storage import privacy_queries, repository
+from rota.storage import calendar_feeds, privacy_queries, repository
 from rota.storage.db import Database
 from rota.storage.people import Erasure
 
@@ -85,7 +86,7 @@ async def _anonymise_patient(
         group = await resolve_group(session, group_name)
         patient = (await repository.patients_by_ref(session, group.id)).get(ref.strip())
         if patient is None:
-            raise LookupError(f"no patient with ref '{ref}' in {group.name}")
+            raise NotFound(f"no patient with ref '{ref}' in {group.name}")
         secrets_to_scrub = [patient.name, patient.phone, patient.ref]
         calls = await privacy_queries.erase_patient_traces(session, patient.id, now=now)
         await privacy_queries.scrub_text(session, group.id, secrets_to_scrub, ERASED)
@@ -134,7 +135,7 @@ async def _anonymise_volunteer(
         group = await resolve_group(session, group_name)
         volunteer = (await repository.volunteers_by_phone(session, group.id)).get(phone)
         if volunteer is None:
-            raise LookupError(f"no volunteer with phone {phone} in {group.name}")
+            raise NotFound(f"no volunteer with phone {phone} in {group.name}")
         released = await privacy_queries.release_and_forget_volunteer(
             session, volunteer.id, now=now
         )
@@ -142,6 +143,7 @@ async def _anonymise_volunteer(
             session, group.id, [volunteer.name, volunteer.phone], ERASED
         )
         await privacy_queries.forget_never_pair(session, group.id, volunteer.phone)
+        await calendar_feeds.forget_volunteer(session, volunteer.id)
         volunteer.name = "Erased volunteer"
         volunteer.phone = f"erased-{volunteer.id}"
         volunteer.telegram_id = volunteer.telegram_chat_id = None

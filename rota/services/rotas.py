@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from rota.codes import keep_codes
 from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus, VolunteerStatus
+from rota.errors import Refused
 from rota.outbox.models import Claimed
 from rota.planner import Plan, PlanRequest, plan_week, replan_week
 from rota.services.audit import Actor, record
@@ -34,7 +35,7 @@ from rota.storage.rotas import Call, Rota
 from rota.windows import next_week, parse_week, week_label, week_monday, week_of
 
 
-class RotaError(ValueError):
+class RotaError(Refused):
     """A rota request that cannot be met; the message is for a person."""
 
 
@@ -158,7 +159,7 @@ async def store_draft(
         detail={"week": label, "status": plan.status, "assigned": plan.summary.assigned},
     )
     await session.flush()
-    view = await _view(session, group, rota)
+    view = await rota_view(session, group, rota)
     return BuildResult(label, plan, view)
 
 
@@ -212,7 +213,7 @@ async def publish_rota(
             subject=f"rota:{rota.id}",
             detail={"week": label, "messages": messages},
         )
-        view = await _view(session, group, rota)
+        view = await rota_view(session, group, rota)
         view["messages"] = messages
         return view
 
@@ -400,7 +401,7 @@ async def replan_rota(
             detail={"week": label, "changed_hands": changed, "released": released},
         )
         await session.flush()
-        return ReplanResult(label, changed, released, await _view(session, group, rota))
+        return ReplanResult(label, changed, released, await rota_view(session, group, rota))
 
 
 async def show_rota(
@@ -415,7 +416,7 @@ async def show_rota(
             rota = await rota_queries.rota_for_week(session, group.id, label)
         if rota is None:
             raise RotaError(f"there is no rota for {label}: `ringround rota build --week {label}`")
-        view = await _view(session, group, rota)
+        view = await rota_view(session, group, rota)
         record(
             session,
             actor,
@@ -428,7 +429,7 @@ async def show_rota(
         return view
 
 
-async def _view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
+async def rota_view(session: Session, group: Group, rota: Rota) -> dict[str, Any]:
     """The stable JSON shape of PRODUCT.md ("rota show --json"), plus review figures."""
     refs = await rota_queries.patient_refs(session, group.id)
     phones = await rota_queries.volunteer_phones(session, group.id)

@@ -4,6 +4,7 @@ The only part of `rota/` that imports SQLAlchemy.
 """
 
 from rota.storage.base import Base
+from rota.storage.calendar_feeds import CalendarFeed
 from rota.storage.messages import (
     AuditEvent,
     DigestItem,
@@ -27,6 +28,7 @@ from rota.storage.rotas import (
 __all__ = [
     "AuditEvent",
     "Base",
+    "CalendarFeed",
     "Call",
     "CallAttempt",
     "CallOffer",

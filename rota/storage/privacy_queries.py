@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 
 from rota.domain import CallStatus, MessageStatus
+from rota.storage.calendar_feeds import CalendarFeed
 from rota.storage.messages import DigestItem, InboundMessage, OutboxMessage
 from rota.storage.people import Erasure, Patient, Volunteer
 from rota.storage.repository import Session
@@ -26,7 +27,8 @@ PATIENT_ERASURE_TABLES = tuple(
     for t in (Patient, Call, Outcome, OutboxMessage, InboundMessage, Rota, DigestItem)
 )
 VOLUNTEER_ERASURE_TABLES = tuple(
-    t.__tablename__ for t in (Volunteer, Patient, Call, OutboxMessage, InboundMessage, DigestItem)
+    t.__tablename__
+    for t in (Volunteer, Patient, Call, OutboxMessage, InboundMessage, DigestItem, CalendarFeed)
 )
 # The nightly purge also vacuums what an erasure could not (a long transaction elsewhere).
 PURGE_TABLES = tuple(sorted(set(PATIENT_ERASURE_TABLES) | set(VOLUNTEER_ERASURE_TABLES)))
