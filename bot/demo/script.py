@@ -11,15 +11,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from telegram import Update
 
 from bot.demo.transcript import patient_key, volunteer_key
 from bot.demo.world import ORGANISER_TELEGRAM, World
+from rota.buttons import TAKE
 from rota.domain import CallStatus, ChannelKind
 from rota.rules.ringing import may_ring
 from rota.rules.timing import DUE_SOON, reoffer_from
-from rota.storage.rotas import Call, Rota
+from rota.services import snapshot
+from rota.storage.rotas import Call
 
 ACK_AFTER = timedelta(minutes=30)
 CONCERN_NOTE = "seemed low"
@@ -103,14 +104,7 @@ class Script:
 
     async def calls(self) -> list[Call]:
         if self._calls is None:
-            async with self.world.db.transaction() as session:
-                query = (
-                    select(Call)
-                    .join(Rota, Rota.id == Call.rota_id)
-                    .where(Rota.week == self.week)
-                    .order_by(Call.starts_at, Call.code)
-                )
-                self._calls = list(await session.scalars(query))
+            self._calls = await snapshot.week_calls(self.world.db, self.week)
         return self._calls
 
     async def cast(self) -> None:
@@ -194,7 +188,7 @@ class Script:
             self._tell(f"{self._name(giver)} offers call {code} for swap (Telegram /swap)")
         if self.roles.swap and self._once("take", sunday + timedelta(minutes=30)):
             swapped, giver, taker = self.roles.swap
-            if await self.tap(volunteer_key(taker), w.telegram_ids[taker], f"take:{swapped}"):
+            if await self.tap(volunteer_key(taker), w.telegram_ids[taker], TAKE.data(swapped)):
                 self._tell(f"{self._name(taker)} takes the swap of {by_id[swapped].code}")
         if self.roles.claim:
             call_id, claimer = self.roles.claim

@@ -73,15 +73,7 @@ def parse_telegram_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             if name not in _ENTITY_TYPES:
                 raise Invalid(f'can\'t parse entities: unsupported start tag "{name}" {where}')
             if closing:
-                if not stack or stack[-1][0] != name:
-                    expected = f'"</{stack[-1][0]}>"' if stack else "no end tag"
-                    raise Invalid(
-                        f"can't parse entities: unmatched end tag {where}, "
-                        f'expected {expected}, found "</{name}>"'
-                    )
-                _, start, ent = stack.pop()
-                if ent is not None and units > start:
-                    entities.append({**ent, "offset": start, "length": units - start})
+                entities += _close(name, stack, units, where)
             else:
                 attrs = {a: v or s or b or "" for a, v, s, b in _ATTR_RE.findall(raw_attrs)}
                 attrs = {k.lower(): _ENTITY_RE.sub(_decode, v) for k, v in attrs.items()}
@@ -100,6 +92,22 @@ def parse_telegram_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     if stack:
         raise Invalid(f"can't parse entities: can't find end tag for start tag \"{stack[-1][0]}\"")
     return "".join(out), sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+
+
+def _close(
+    name: str, stack: list[tuple[str, int, dict[str, Any] | None]], units: int, where: str
+) -> list[dict[str, Any]]:
+    """An end tag closes the innermost open tag, giving its entity unless it is empty."""
+    if not stack or stack[-1][0] != name:
+        expected = f'"</{stack[-1][0]}>"' if stack else "no end tag"
+        raise Invalid(
+            f"can't parse entities: unmatched end tag {where}, "
+            f'expected {expected}, found "</{name}>"'
+        )
+    _, start, ent = stack.pop()
+    if ent is None or units <= start:
+        return []
+    return [{**ent, "offset": start, "length": units - start}]
 
 
 def _decode(m: re.Match[str]) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rota.buttons import TAKE
 from rota.domain import VolunteerStatus
 from rota.errors import Refused
 from rota.languages import language_name
@@ -257,7 +258,7 @@ async def offer_swap(
                 now=now,
                 text=f"Can you take call {call.code} on {slot}? The first to say yes takes it.",
                 sms_text=f"Can you take call {call.code} on {slot}? Reply TAKE {call.code}",
-                buttons=[[(f"Take {call.code}", f"take:{call.id}")]],
+                buttons=[[(f"Take {call.code}", TAKE.data(call.id))]],
             )
         record(
             session,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rota.buttons import CONCERN, DONE, URGENT
 from rota.domain import OutcomeKind, VolunteerStatus
 from rota.errors import Refused
 from rota.phones import national
@@ -303,8 +304,8 @@ async def record_dial(
                 text=tell,
                 sms_text=f"{tell} Reply DONE {code}, CONCERN {code} ... or URGENT {code} ...",
                 buttons=[
-                    [("All well", f"done:{call.id}"), ("Concern", f"concern:{call.id}")],
-                    [("URGENT", f"urgent:{call.id}")],
+                    [("All well", DONE.data(call.id)), ("Concern", CONCERN.data(call.id))],
+                    [("URGENT", URGENT.data(call.id))],
                 ],
             )
     if not added:

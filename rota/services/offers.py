@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rota.buttons import CLAIM
 from rota.rules.ringing import may_ring
 from rota.rules.timing import REOFFER_WITHIN
 from rota.services.notify import Buttons, when
@@ -189,5 +190,5 @@ def offer_text(calls: Sequence[Call], tz: ZoneInfo) -> tuple[str, str, Buttons]:
         + f". Reply CLAIM {calls[0].code}"
         + (" (or another code)." if many else ".")
     )
-    buttons = [[(f"Claim {c.code}", f"claim:{c.id}")] for c in calls]
+    buttons = [[(f"Claim {c.code}", CLAIM.data(c.id))] for c in calls]
     return text, sms, buttons
