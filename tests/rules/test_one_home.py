@@ -54,7 +54,7 @@ TIMES = (
 # Erasure takes a forgotten volunteer's phone off never-pair lists: not a ringing rule.
 NOT_RINGING = ("rota/planner/network", "rota/storage/privacy_queries.py")
 # Queries say "active" in SQL; the organisers' list of volunteers puts active ones first.
-NOT_TAKING_CALLS = ("rota/rules/", "rota/storage/", "bot/telegram/who.py")
+NOT_TAKING_CALLS = ("rota/rules/", "rota/storage/", "rota/services/identity.py")
 # Erasure stops texts to the one patient forgotten, not to everyone on their phone.
 NOT_OPT_OUTS = ("rota/services/privacy.py",)
 
