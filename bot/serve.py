@@ -26,7 +26,7 @@ from integrations.console import ConsoleChannel
 from rota.outbox import Dispatcher
 from rota.services import planning_jobs
 from rota.services.unreachable import tell_organisers_unreachable
-from rota.services.zoom_sessions import ensure_meeting_links
+from rota.services.zoom_links import ensure_meeting_links
 from rota.storage.migrate import is_up_to_date
 
 log = logging.getLogger("ringround")

@@ -50,7 +50,7 @@ from rota.services.signup import create_invite, redeem_invite
 from rota.services.weekly import weekly_work
 from rota.storage import Base, repository
 from rota.storage.db import Database
-from rota.storage.messages import Escalation, OutboxMessage
+from rota.storage.messages import DigestItem, Escalation, OutboxMessage
 from rota.storage.people import Organiser, Patient
 from rota.storage.rotas import Call, Rota
 from rota.windows import WeeklyWindow, local_to_utc, parse_windows, week_bounds, week_label
@@ -394,6 +394,13 @@ SLOT = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d\d:\d\d-\d\d:\d
 CALL_IN_LIST = re.compile(rf"\b({CODE}) ({SLOT})")
 CALL_CODE = re.compile(rf"\b[Cc]all ({CODE})\b")
 SLOT_RE = re.compile(SLOT)
+ASK_TO_CLAIM = re.compile(rf"ask a volunteer to claim ({CODE})\b")
+ACK_BY_TEXT = re.compile(r"Reply ACK (\d+) to acknowledge")
+# Outbox (or digest item) keys that tell someone about a call still needing a person.
+TOLD = (
+    "chase-organisers", "open-call", "swap-untaken", "released", "reoffer", "high-risk-missed",
+)  # fmt: skip
+ORGANISER_FINDS_SOMEONE = 0.8  # how often an organiser acts on "ask a volunteer to claim"
 MONTHS = {
     m: i
     for i, m in enumerate(
@@ -553,6 +560,7 @@ class Season:
         self.patient_by_phone: dict[str, int] = {}
         self.organisers: dict[int, str] = {}  # id -> telegram | sms
         self.acked: set[int] = set()
+        self.asked: set[str] = set()  # codes an organiser has already rung round about
         self.stoppers: set[int] = set()
         self.urgent_at: list[datetime] = []
         self.group_id = 0
@@ -797,7 +805,15 @@ class Season:
     def _volunteer_told(self, agent: VolunteerAgent, at: datetime, message: Outgoing) -> None:
         body = message.body
         if " rota for " in body and " is out." in body:
-            self._rota_out(agent, at, body)
+            for code, slot in CALL_IN_LIST.findall(body):
+                self._learn(agent, code, parse_slot(slot, at), planned=True)
+            if (
+                "still need someone" in body
+                and agent.status == "active"
+                and agent.rng.random() < 0.12
+            ):
+                when = awake(at, agent.rng, reaction(agent.rng))
+                self.at(when, self._browse_open(agent), queues=False)
             return
         found = code_and_slot(body, at)
         if body.startswith("Reminder: call") or (
@@ -807,76 +823,42 @@ class Season:
                 self._learn(agent, found[0], found[1])
             return
         if "still needs someone" in body or "needs someone. Reply CLAIM" in body:
-            self._open_call_offered(agent, at, message, found)
+            if found and agent.status == "active":
+                fits = (
+                    agent.free_at(*found[1]) and agent.load(found[1][0]) < agent.seed.max_calls + 1
+                )
+                if agent.rng.random() < (0.3 if fits else 0.03):
+                    call_id = button(message, "claim")
+                    when = awake(at, agent.rng, reaction(agent.rng))
+                    self.at(when, self._claim(agent, found[0], call_id), queues=False)
             return
         if body.startswith("Can you take call"):
-            self._swap_asked(agent, at, message, found)
+            if found and agent.status == "active":
+                fits = agent.free_at(*found[1])
+                if agent.rng.random() < (0.25 if fits else 0.02):
+                    call_id = button(message, "take")
+                    self.at(
+                        awake(at, agent.rng, reaction(agent.rng)),
+                        self._take(agent, found[0], call_id),
+                    )
             return
         if " has taken call " in body:
-            self._call_taken_by_another(agent, at, body)
+            code = CALL_CODE.search(body)
+            if code:
+                agent.diary = {
+                    k: a
+                    for k, a in agent.diary.items()
+                    if not (a.code == code.group(1) and a.starts_at > at)
+                }
             return
         if body.startswith("How did call"):
-            self._outcome_asked(agent, at, body)
-
-    def _rota_out(self, agent: VolunteerAgent, at: datetime, body: str) -> None:
-        """The published rota: the agent notes their calls, and some browse the open ones."""
-        for code, slot in CALL_IN_LIST.findall(body):
-            self._learn(agent, code, parse_slot(slot, at), planned=True)
-        if "still need someone" in body and agent.status == "active" and agent.rng.random() < 0.12:
-            when = awake(at, agent.rng, reaction(agent.rng))
-            self.at(when, self._browse_open(agent), queues=False)
-
-    def _open_call_offered(
-        self,
-        agent: VolunteerAgent,
-        at: datetime,
-        message: Outgoing,
-        found: tuple[str, tuple[datetime, datetime]] | None,
-    ) -> None:
-        """Some claim an open call, mostly when it fits their day."""
-        if not (found and agent.status == "active"):
-            return
-        fits = agent.free_at(*found[1]) and agent.load(found[1][0]) < agent.seed.max_calls + 1
-        if agent.rng.random() < (0.3 if fits else 0.03):
-            call_id = button(message, "claim")
-            when = awake(at, agent.rng, reaction(agent.rng))
-            self.at(when, self._claim(agent, found[0], call_id), queues=False)
-
-    def _swap_asked(
-        self,
-        agent: VolunteerAgent,
-        at: datetime,
-        message: Outgoing,
-        found: tuple[str, tuple[datetime, datetime]] | None,
-    ) -> None:
-        """Some take a call another volunteer offers, mostly when they are free then."""
-        if not (found and agent.status == "active"):
-            return
-        fits = agent.free_at(*found[1])
-        if agent.rng.random() < (0.25 if fits else 0.02):
-            call_id = button(message, "take")
-            self.at(
-                awake(at, agent.rng, reaction(agent.rng)),
-                self._take(agent, found[0], call_id),
-            )
-
-    def _call_taken_by_another(self, agent: VolunteerAgent, at: datetime, body: str) -> None:
-        """A call now someone else's leaves the agent's diary."""
-        code = CALL_CODE.search(body)
-        if code:
-            agent.diary = {
-                k: a
-                for k, a in agent.diary.items()
-                if not (a.code == code.group(1) and a.starts_at > at)
-            }
-
-    def _outcome_asked(self, agent: VolunteerAgent, at: datetime, body: str) -> None:
-        """Asked how a call went, the agent logs the outcome it has in mind."""
-        code = CALL_CODE.search(body)
-        if code:
-            for call_id, (_kind, _note, logged_code) in list(agent.pending_logs.items()):
-                if logged_code == code.group(1):
-                    self.at(awake(at, agent.rng, reaction(agent.rng)), self._log(agent, call_id))
+            code = CALL_CODE.search(body)
+            if code:
+                for call_id, (_kind, _note, logged_code) in list(agent.pending_logs.items()):
+                    if logged_code == code.group(1):
+                        self.at(
+                            awake(at, agent.rng, reaction(agent.rng)), self._log(agent, call_id)
+                        )
 
     def _learn(
         self,
@@ -1102,15 +1084,46 @@ class Season:
             when = awake(at, rng, timedelta(minutes=rng.uniform(30, 240)))
             self.at(when, self._publish(draft.group(1), actor))
             return
+        asked = ASK_TO_CLAIM.search(body)
+        if asked and asked.group(1) not in self.asked and rng.random() < ORGANISER_FINDS_SOMEONE:
+            # "ask a volunteer to claim X": the organiser rings round the team, and the first
+            # volunteer who says yes claims it with their own command.
+            self.asked.add(asked.group(1))
+            slots = SLOT_RE.findall(body)
+            slot = parse_slot(slots[-1], at) if slots else None
+            when = awake(at, rng, timedelta(minutes=rng.uniform(15, 90)))
+            self.at(when, self._ask_round(asked.group(1), slot))
         escalation = button(message, "ack")
-        if escalation is None or escalation in self.acked or channel != "telegram":
-            return  # SMS organisers have no way to acknowledge today
+        if escalation is None:
+            reply = ACK_BY_TEXT.search(body)  # SMS organisers: "Reply ACK 12 to acknowledge."
+            escalation = int(reply.group(1)) if reply else None
+        if escalation is None or escalation in self.acked:
+            return
         self.acked.add(escalation)
         if body.startswith(("URGENT", "STILL UNACKNOWLEDGED")):
             delay = timedelta(minutes=rng.uniform(3, 40))
         else:
             delay = timedelta(hours=rng.uniform(1, 20))
         self.at(awake(at, rng, delay), self._acknowledge(escalation, organiser_id, actor))
+
+    def _ask_round(
+        self, code: str, slot: tuple[datetime, datetime] | None
+    ) -> Callable[[], Awaitable[None]]:
+        async def ask_round() -> None:
+            team = [a for a in self.volunteers.values() if a.status == "active"]
+            if slot is not None:
+                team = [a for a in team if a.free_at(*slot)]
+            self.rng.shuffle(team)
+            for agent in sorted(team, key=lambda a: a.load(slot[0]) if slot else 0)[:4]:
+                if agent.rng.random() < 0.4:
+                    continue  # did not pick up, or cannot this time
+                self.ledger.actions["organiser asked"] += 1
+                before = self.ledger.actions["claim won"]
+                await self._claim(agent, code, None)()
+                if self.ledger.actions["claim won"] > before:
+                    return
+
+        return ask_round
 
     def _publish(self, week: str, actor: Actor) -> Callable[[], Awaitable[None]]:
         async def publish() -> None:
@@ -1185,12 +1198,19 @@ class Season:
             all_calls = list(await session.scalars(select(Call)))
             rows = {m.id: m for m in await session.scalars(select(OutboxMessage))}
             escalations = list(await session.scalars(select(Escalation)))
+            # A routine notice travels inside an organiser's daily digest under its own key.
+            carried = {
+                (item.key, item.digest_key)
+                for item in await session.scalars(
+                    select(DigestItem).where(DigestItem.digest_key.is_not(None))
+                )
+            }
         esc_kind = {e.id: e.kind for e in escalations}
         sends = sorted(
             ((at, m) for channel in self.channels.values() for at, m in channel.timed()),
             key=lambda item: (item[0], item[1].message_id),
         )
-        return measure(self, rota_weeks, all_calls, rows, escalations, esc_kind, sends)
+        return measure(self, rota_weeks, all_calls, rows, escalations, esc_kind, sends, carried)
 
 
 # ---- the figures ----------------------------------------------------------------------------
@@ -1277,56 +1297,28 @@ def measure(
     escalations: list[Escalation],
     esc_kind: dict[int, str],
     sends: list[tuple[datetime, Outgoing]],
+    carried: set[tuple[str, str | None]],
 ) -> SeasonFigures:
-    ledger = season.ledger
+    ledger, patients = season.ledger, season.patients
     weeks = [WeekFigures(w) for w in season.weeks]
     index = {w: i for i, w in enumerate(season.weeks)}
-    contacts, rung = _contacts(ledger)
-    _count_patients_reached(season, weeks, rota_weeks, all_calls, contacts, rung)
-    _count_messages(season, weeks, index, rows, esc_kind, sends)
-    total = _season_total(season, weeks, contacts)
-    safety = _safety(season, all_calls, rota_weeks, rows, escalations, esc_kind, sends)
-    facts = {
-        "calls planned or added": sum(1 for c in all_calls if rota_weeks[c.rota_id] in index),
-        "calls rung": len(ledger.rings),
-        "no-shows": len(ledger.no_shows),
-        "outcomes logged": sum(1 for c in all_calls if c.status == CallStatus.DONE),
-        "messages sent (all, whole run)": len(sends),
-    }
-    timings = {
-        what: f"{season.timings[what]:.0f} s / {season.counts[what]}" for what in season.timings
-    }
-    return SeasonFigures(season.config, weeks, total, safety, ledger.actions, facts, timings)
-
-
-def _contacts(ledger: Ledger) -> tuple[dict[int, list[datetime]], dict[int, Ring]]:
-    """When each patient answered a call, and each rung call's ring."""
+    bounds = [week_bounds(w, LONDON) for w in season.weeks]
     contacts: dict[int, list[datetime]] = defaultdict(list)
     rung: dict[int, Ring] = {}
     for ring in ledger.rings:
         rung[ring.call_id] = ring
         if ring.answered:
             contacts[ring.patient_id].append(ring.at)
-    return contacts, rung
-
-
-def _count_patients_reached(
-    season: Season,
-    weeks: list[WeekFigures],
-    rota_weeks: dict[int, str],
-    all_calls: list[Call],
-    contacts: dict[int, list[datetime]],
-    rung: dict[int, Ring],
-) -> None:
-    """Per week: high-risk patients reached and why the others were not, against what the
-    volunteers offering could make; and each risk's longest gap between contacts."""
-    ledger, patients = season.ledger, season.patients
+    # high-risk patients reached each week, and why the others were not
     by_patient_week: dict[tuple[int, str], list[Call]] = defaultdict(list)
     for call in all_calls:
         by_patient_week[(call.patient_id, rota_weeks[call.rota_id])].append(call)
     seeds = {v.id: v.seed for v in season.volunteers.values()}
+    # A patient whose language or windows no volunteer shares cannot be rung at all: the
+    # gap goals hold "while capacity allows", so they are counted apart, not in the gaps.
+    reachable = {pid for pid, p in patients.items() if any(_overlap(p, v) for v in seeds.values())}
     patient_seeds = list(patients.values())
-    for i, (start, end) in enumerate(week_bounds(w, LONDON) for w in season.weeks):
+    for i, (start, end) in enumerate(bounds):
         week = weeks[i]
         offering = [seeds[v] for v in ledger.offering.get(season.weeks[i], set())]
         week.high_capacity = high_risk_capacity(patient_seeds, offering)
@@ -1344,34 +1336,16 @@ def _count_patients_reached(
             week.missed[_why_missed(planned[-1] if planned else None, ledger, rung)] += 1
         week.weeks_with_capacity = int(week.capacity_allows)
         for risk in RISKS:
-            week.gap_days[risk] = _longest_gap_in(season, risk, contacts, start, end)
-
-
-def _longest_gap_in(
-    season: Season, risk: str, contacts: dict[int, list[datetime]], start: datetime, end: datetime
-) -> float:
-    """Days, of the longest gap between contacts that overlaps the week, cut at its end."""
-    longest = 0.0
-    for pid, seed in season.patients.items():
-        if seed.risk != risk:
-            continue
-        for a, b in _gaps(contacts.get(pid, []), season.season_start, season.season_end):
-            b = min(b, end)
-            if b > start and a < end:
-                longest = max(longest, (b - a).total_seconds() / 86400)
-    return longest
-
-
-def _count_messages(
-    season: Season,
-    weeks: list[WeekFigures],
-    index: dict[str, int],
-    rows: dict[int, OutboxMessage],
-    esc_kind: dict[int, str],
-    sends: list[tuple[datetime, Outgoing]],
-) -> None:
-    """Messages sent in the season, by whom they reached and why, and the most a volunteer
-    got in one day."""
+            longest = 0.0
+            for pid, seed in patients.items():
+                if seed.risk != risk or pid not in reachable:
+                    continue
+                for a, b in _gaps(contacts.get(pid, []), season.season_start, season.season_end):
+                    b = min(b, end)
+                    if b > start and a < end:
+                        longest = max(longest, (b - a).total_seconds() / 86400)
+            week.gap_days[risk] = longest
+    # messages, by whom they reached and why
     n_volunteers = len(season.volunteers)
     for week in weeks:
         week.volunteer_days = n_volunteers * 7
@@ -1388,29 +1362,18 @@ def _count_messages(
         week = weeks[i]
         whom = RecipientKind(row.recipient_kind)
         week.purposes[whom.value][purpose(row.key, esc_kind)] += 1
-        _count_recipient(week, whom)
         if whom == RecipientKind.VOLUNTEER:
+            week.to_volunteers += 1
             per_day[(row.recipient_id, at.astimezone(LONDON).date())] += 1
+        elif whom == RecipientKind.ORGANISER:
+            week.to_organisers += 1
+        elif whom == RecipientKind.PRACTICE:
+            week.to_practice += 1
+        elif whom == RecipientKind.PATIENT:
+            week.to_patients += 1
     for (_, day), count in per_day.items():
         i = max(0, min(len(weeks) - 1, (day - season.config.first_monday).days // 7))
         weeks[i].volunteer_day_max = max(weeks[i].volunteer_day_max, count)
-
-
-def _count_recipient(week: WeekFigures, whom: RecipientKind) -> None:
-    if whom == RecipientKind.VOLUNTEER:
-        week.to_volunteers += 1
-    elif whom == RecipientKind.ORGANISER:
-        week.to_organisers += 1
-    elif whom == RecipientKind.PRACTICE:
-        week.to_practice += 1
-    elif whom == RecipientKind.PATIENT:
-        week.to_patients += 1
-
-
-def _season_total(
-    season: Season, weeks: list[WeekFigures], contacts: dict[int, list[datetime]]
-) -> WeekFigures:
-    """The weeks added up; a gap is the longest over the whole season, not cut at weeks."""
     total = WeekFigures("season")
     for week in weeks:
         total.high_patients += week.high_patients
@@ -1431,13 +1394,30 @@ def _season_total(
         total.gap_days[risk] = max(
             (
                 (b - a).total_seconds() / 86400
-                for pid, seed in season.patients.items()
-                if seed.risk == risk
+                for pid, seed in patients.items()
+                if seed.risk == risk and pid in reachable
                 for a, b in _gaps(contacts.get(pid, []), season.season_start, season.season_end)
             ),
             default=0.0,
         )
-    return total
+    safety = _safety(season, all_calls, rota_weeks, rows, escalations, esc_kind, sends, carried)
+    facts = {
+        "calls planned or added": sum(1 for c in all_calls if rota_weeks[c.rota_id] in index),
+        "calls rung": len(ledger.rings),
+        "no-shows": len(ledger.no_shows),
+        "outcomes logged": sum(1 for c in all_calls if c.status == CallStatus.DONE),
+        "messages sent (all, whole run)": len(sends),
+        **{
+            f"{risk}-risk patients no volunteer can ring (not in the gaps)": sum(
+                1 for pid, p in patients.items() if p.risk == risk and pid not in reachable
+            )
+            for risk in RISKS
+        },
+    }
+    timings = {
+        what: f"{season.timings[what]:.0f} s / {season.counts[what]}" for what in season.timings
+    }
+    return SeasonFigures(season.config, weeks, total, safety, ledger.actions, facts, timings)
 
 
 def _why_missed(call: Call | None, ledger: Ledger, rung: dict[int, Ring]) -> str:
@@ -1461,36 +1441,18 @@ def _safety(
     escalations: list[Escalation],
     esc_kind: dict[int, str],
     sends: list[tuple[datetime, Outgoing]],
+    carried: set[tuple[str, str | None]],
 ) -> Safety:
     safety = Safety()
-    safety.resent, safety.same_text = _sent_twice(sends)
-    safety.to_landlines, safety.to_not_consenting = _texts_to_wrong_phones(season, sends)
-    safety.lost = _lost_calls(season, all_calls, rota_weeks, rows, escalations, sends)
-    safety.urgent = _urgent_timings(rows, escalations, esc_kind, sends)
-    return safety
-
-
-def _sent_twice(sends: list[tuple[datetime, Outgoing]]) -> tuple[int, int]:
-    """Outbox messages sent more than once, and one text sent again as another message to
-    the same address within DUPLICATE_WITHIN."""
     times = Counter(m.message_id for _, m in sends)
-    resent = sum(n - 1 for n in times.values())
-    same_text = 0
+    safety.resent = sum(n - 1 for n in times.values())
     last: dict[tuple[str, str, str], tuple[datetime, int]] = {}
     for at, m in sends:
         key = (m.channel, m.address, m.body)
         before = last.get(key)
         if before is not None and before[1] != m.message_id and at - before[0] < DUPLICATE_WITHIN:
-            same_text += 1
+            safety.same_text += 1
         last[key] = (at, m.message_id)
-    return resent, same_text
-
-
-def _texts_to_wrong_phones(
-    season: Season, sends: list[tuple[datetime, Outgoing]]
-) -> tuple[int, int]:
-    """Texts to a patient's landline, and to a patient who never consented or had opted out."""
-    landlines = not_consenting = 0
     for at, m in sends:
         if m.channel != "sms":
             continue
@@ -1499,52 +1461,26 @@ def _texts_to_wrong_phones(
             continue
         seed = season.patients[pid]
         if seed.phone.startswith("01"):
-            landlines += 1
+            safety.to_landlines += 1
         elif not seed.sms_consent or (
             pid in season.ledger.stops and season.ledger.stops[pid] <= at
         ):
-            not_consenting += 1
-    return landlines, not_consenting
-
-
-def _lost_calls(
-    season: Season,
-    all_calls: list[Call],
-    rota_weeks: dict[int, str],
-    rows: dict[int, OutboxMessage],
-    escalations: list[Escalation],
-    sends: list[tuple[datetime, Outgoing]],
-) -> list[str]:
-    """Calls still planned a day after they ended that no one was ever told about."""
+            safety.to_not_consenting += 1
     sent_keys = {rows[m.message_id].key for _, m in sends}
+    sent_keys |= {key for key, digest in carried if digest in sent_keys}
     heads = {":".join(k.split(":")[:2]) for k in sent_keys}
     escalated_calls = {e.call_id for e in escalations if e.call_id is not None}
     season_weeks = set(season.weeks)
-    lost = []
     for call in all_calls:
         week = rota_weeks[call.rota_id]
         if week not in season_weeks or call.status != CallStatus.PLANNED:
             continue
         if call.ends_at + timedelta(hours=25) > season.end:
             continue
-        told = any(
-            f"{head}:{call.id}" in heads
-            for head in ("chase-organisers", "open-call", "swap-untaken", "released", "reoffer")
-        )
+        told = any(f"{head}:{call.id}" in heads for head in TOLD)
         if not told and call.id not in escalated_calls:
             risk = season.patients[call.patient_id].risk
-            lost.append(f"{week} {call.code} ({risk})")
-    return lost
-
-
-def _urgent_timings(
-    rows: dict[int, OutboxMessage],
-    escalations: list[Escalation],
-    esc_kind: dict[int, str],
-    sends: list[tuple[datetime, Outgoing]],
-) -> list[dict[str, float | int | None]]:
-    """Per URGENT outcome: how soon organisers and the practice were told, how often the
-    organisers were reminded, and how soon someone acknowledged it."""
+            safety.lost.append(f"{week} {call.code} ({risk})")
     first: dict[tuple[int, str], datetime] = {}
     repeats: Counter[int] = Counter()
     for at, m in sends:
@@ -1553,7 +1489,6 @@ def _urgent_timings(
             first.setdefault((int(parts[1]), parts[-2]), at)
         if parts[0] == "urgent" and parts[2] == "repeat" and parts[-2] == "organiser":
             repeats[int(parts[1])] = max(repeats[int(parts[1])], int(parts[3]))
-    urgent: list[dict[str, float | int | None]] = []
     for e in escalations:
         if e.kind != "urgent":
             continue
@@ -1563,7 +1498,7 @@ def _urgent_timings(
             return None if sent is None else (sent - e.raised_at).total_seconds()
 
         acked = e.acknowledged_at
-        urgent.append(
+        safety.urgent.append(
             {
                 "to organisers s": after("organiser"),
                 "to practice s": after("practice"),
@@ -1573,7 +1508,7 @@ def _urgent_timings(
                 else round((acked - e.raised_at).total_seconds() / 60),
             }
         )
-    return urgent
+    return safety
 
 
 async def run_season(
