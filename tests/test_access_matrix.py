@@ -223,7 +223,7 @@ async def test_a_call_that_is_over_cannot_be_acted_on_even_by_its_holder(sqlite_
 async def test_voice_routes_connect_only_the_holder_to_their_own_patient(sqlite_db, now) -> None:
     """Every role rings the group's number, presses every key and replays the connect step
     of another's call: only a holder is ever connected, and only to their own patient."""
-    from rota.services.patient_replies import greeting_name
+    from rota.services.patient_texts import greeting_name
     from tests.support.voice import call_sid, dial_in, rung, spoken, twiml
 
     world = await published_week(sqlite_db, now)

@@ -87,6 +87,7 @@ def test_every_scripted_event_shows_in_the_output(played):
     assert output.count("You will get no more texts from") == 1
     # The weekly report, to the organiser and printed at the end.
     assert re.search(r"Week 2026-W49: \d+ of \d+ patients reached", output)
+    assert re.search(r"\(the full report is printed\s+at the end\)", output)  # on their Telegram
     assert result.report["patients_due"] >= result.report["reached"] > 0
     assert result.report["concerns"] == 1 and result.report["no_answer"] == 1
     assert "The practice contact" in output

@@ -89,8 +89,9 @@ def run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
     from bot.faults import log_fault
     from rota.errors import Refused
 
-    config = composition.settings()
-    db = composition.database(config)
+    # A command sends nothing itself: the running service's dispatcher sends what it queues.
+    runtime = composition.build_runtime(composition.settings(), sending=False)
+    config, db = runtime.settings, runtime.db
 
     async def main() -> T:
         try:

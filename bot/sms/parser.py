@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.commands import NEEDS_CODE, Command
+from bot.commands import NEEDS_CODE, VERBS, Command
 from rota.windows import WindowError, parse_windows
 
 MAX_BODY = 1600  # Twilio's limit for one inbound message; more is not a real text
@@ -31,46 +31,32 @@ OPT_OUT_WORDS = frozenset(
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 
-# Synonyms, squashed (no spaces) and upper case. None of them is a carrier keyword.
+# Each verb's own keyword (bot/commands.py), and synonyms: squashed (no spaces), upper case.
+# None of them is a carrier keyword.
 SYNONYMS: dict[str, str] = {
-    "CALLS": "calls",
+    **{verb.keyword: name for name, verb in VERBS.items()},
     "MYCALLS": "calls",
     "LIST": "calls",
-    "OPEN": "open",
     "OPENCALLS": "open",
-    "CLAIM": "claim",
-    "SWAP": "swap",
     "OFFER": "swap",
-    "TAKE": "take",
     "ACCEPT": "take",
-    "RELEASE": "release",
     "DROP": "release",
     "UNCLAIM": "release",
-    "DONE": "done",
     "OK": "done",
     "ALLWELL": "done",
-    "NOANSWER": "noanswer",
     "NOREPLY": "noanswer",
     "NA": "noanswer",
-    "CONCERN": "concern",
     "CONCERNED": "concern",
     "WORRIED": "concern",
-    "URGENT": "urgent",
     "EMERGENCY": "urgent",
-    "DECLINED": "declined",
     "DECLINE": "declined",
     "REFUSED": "declined",
-    "AVAIL": "avail",
     "AVAILABLE": "avail",
     "AVAILABILITY": "avail",
     "FREE": "avail",
-    "PAUSE": "pause",
     "AWAY": "pause",
-    "RESUME": "resume",
     "BACK": "resume",
-    "RING": "ring",
     "RINGME": "ring",
-    "HELP": "help",
     "INFO": "help",
     "COMMANDS": "help",
     "MENU": "help",
@@ -131,12 +117,9 @@ def parse_sms(body: str | None) -> Parsed:
     if not words:
         return Parsed(Kind.EMPTY)
     first = words[0]
-    if len(words) == 1 and first in OPT_OUT_WORDS:
-        return Parsed(Kind.STOP, keyword=first)
-    if len(words) == 1 and first in OPT_IN_WORDS:
-        return Parsed(Kind.START, keyword=first)
-    if len(words) == 1 and first in HELP_WORDS:
-        return Parsed(Kind.HELP, keyword=first)
+    keyword = _carrier_keyword(words)
+    if keyword is not None:
+        return Parsed(keyword, keyword=first)
     head = _WORD.search(text)
     assert head is not None  # there are words
     rest = text[head.end() :]
@@ -145,16 +128,37 @@ def parse_sms(body: str | None) -> Parsed:
     if first in ACK_WORDS and text[: head.start()].strip(_LEADING_JUNK) == "":
         number = _ALERT_NUMBER.match(rest)
         return Parsed(Kind.ACK, keyword=first, alert=int(number[1]) if number else None)
-    verb = None
-    if len(words) > 1 and (first + words[1]) in SYNONYMS:  # "no answer", "my calls"
-        second = _WORD.search(rest)
-        assert second is not None
-        verb, rest = SYNONYMS[first + words[1]], rest[second.end() :]
-    elif first in SYNONYMS and text[: head.start()].strip(_LEADING_JUNK) == "":
-        verb = SYNONYMS[first]
+    verb, rest = _verb(words, text[: head.start()], rest)
     if verb is None:
         return Parsed(Kind.OTHER, keyword=first[:16])
     return Parsed(Kind.COMMAND, command=_command(verb, rest), keyword=first)
+
+
+def _carrier_keyword(words: list[str]) -> Kind | None:
+    """STOP, START or HELP: only a keyword on its own counts."""
+    if len(words) != 1:
+        return None
+    for keywords, kind in (
+        (OPT_OUT_WORDS, Kind.STOP),
+        (OPT_IN_WORDS, Kind.START),
+        (HELP_WORDS, Kind.HELP),
+    ):
+        if words[0] in keywords:
+            return kind
+    return None
+
+
+def _verb(words: list[str], before: str, rest: str) -> tuple[str | None, str]:
+    """The command a text starts with, if any, and the text after it. `before` is what
+    precedes the first word and `rest` what follows it."""
+    first = words[0]
+    if len(words) > 1 and (first + words[1]) in SYNONYMS:  # "no answer", "my calls"
+        second = _WORD.search(rest)
+        assert second is not None
+        return SYNONYMS[first + words[1]], rest[second.end() :]
+    if first in SYNONYMS and before.strip(_LEADING_JUNK) == "":
+        return SYNONYMS[first], rest
+    return None, rest
 
 
 def _command(verb: str, rest: str) -> Command:

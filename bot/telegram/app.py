@@ -32,7 +32,6 @@ from bot.telegram.outcome_note import outcome_note_conversation
 from bot.telegram.pause import pause_conversation
 from bot.telegram.render import say
 from bot.telegram.signup import signup_conversation
-from integrations.telegram_channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +101,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         CommandHandler("take", volunteer.take_by_code),
         CommandHandler("release", volunteer.release_by_code),
         CommandHandler("resume", volunteer.resume),
-        CallbackQueryHandler(volunteer.claim_tapped, pattern=volunteer.CLAIM_PATTERN),
-        CallbackQueryHandler(volunteer.take_tapped, pattern=volunteer.TAKE_PATTERN),
-        CallbackQueryHandler(volunteer.offer_swap_tapped, pattern=volunteer.SWAP_PATTERN),
-        CallbackQueryHandler(volunteer.outcome_tapped, pattern=volunteer.OUTCOME_PATTERN),
-        CallbackQueryHandler(volunteer.ring_me_tapped, pattern=volunteer.RING_PATTERN),
+        CallbackQueryHandler(volunteer.verb_tapped, pattern=volunteer.TAPPED_PATTERN),
         # Organisers.
         CommandHandler("pending", organiser.show_pending),
         CommandHandler("rota", rota_review.review_rota),
@@ -142,12 +137,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def start_telegram(runtime: Runtime) -> Application | None:  # type: ignore[type-arg]
-    """Start the bot in the running loop; returns None when no token is configured.
-
-    Also installs the Telegram outbox channel (runtime.channels["telegram"]) on the same Bot.
-    """
+    """Start the bot the composition root built (bot/composition.py) in the running loop;
+    returns None when no token is configured."""
     settings = runtime.settings.telegram
-    if not settings.configured:
+    app: Application | None = runtime.telegram  # type: ignore[type-arg]
+    if app is None:
         log.info("telegram: no token configured, bot not started")
         return None
     webhook_url = str(settings.webhook_url) if settings.webhook_url else None
@@ -155,11 +149,8 @@ async def start_telegram(runtime: Runtime) -> Application | None:  # type: ignor
         raise ValueError("RINGROUND_TELEGRAM__WEBHOOK_SECRET is required with a webhook URL")
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = build_application(runtime, polling=webhook_url is None)
     await app.initialize()  # getMe: fails fast on a wrong token
     await app.bot.set_my_commands(MENU)
-    runtime.telegram = app
-    runtime.channels["telegram"] = TelegramChannel(app.bot)
     await app.start()
     if webhook_url and settings.webhook_secret is not None:
         await app.bot.set_webhook(

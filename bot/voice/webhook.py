@@ -26,7 +26,7 @@ from bot.sms.webhook import verified_form
 from bot.twilio_signature import public_url
 from rota.errors import Refused
 from rota.services import dialling
-from rota.services.identity import group_for_inbound_number
+from rota.services.identity import group_for_number
 from rota.storage import inbound
 from rota.storage.people import Group
 
@@ -59,13 +59,18 @@ def _organiser_line(menu: dialling.Menu) -> str:
     return "To reach an organiser, message them in Telegram or by text."
 
 
-def routes(runtime: Runtime) -> list[Route]:
-    settings = runtime.settings
+class _Hooks:
+    """The voice webhooks over one runtime."""
 
-    def url(path: str, query: str = "") -> str:
-        return public_url(str(settings.public_base_url), path, query)
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
-    def dial_patient(response: VoiceResponse, bridge: dialling.Bridge, our_number: str) -> None:
+    def url(self, path: str, query: str = "") -> str:
+        return public_url(str(self.runtime.settings.public_base_url), path, query)
+
+    def dial_patient(
+        self, response: VoiceResponse, bridge: dialling.Bridge, our_number: str
+    ) -> None:
         response.say(f"Connecting you for call {bridge.code}. {END_BRIDGE}", language=LANGUAGE)
         dial = response.dial(
             caller_id=our_number,  # the group's number: the patient never sees the volunteer's
@@ -73,13 +78,13 @@ def routes(runtime: Runtime) -> list[Route]:
             timeout=RING_SECONDS,
             time_limit=bridge.time_limit_s,
             hangup_on_star=True,
-            action=url("/twilio/voice/dial", f"call={bridge.call_id}"),
+            action=self.url("/twilio/voice/dial", f"call={bridge.call_id}"),
             method="POST",
         )
         dial.number(bridge.patient_phone)
 
-    async def voice(request: Request) -> Response:
-        form = await verified_form(request, settings)
+    async def voice(self, request: Request) -> Response:
+        form = await verified_form(request, self.runtime.settings)
         if form is None:
             return Response(status_code=403)
         if not _CALL_SID.fullmatch(form.get("CallSid", "")):
@@ -88,24 +93,23 @@ def routes(runtime: Runtime) -> list[Route]:
         # A call we placed runs from the group's number to the volunteer; a dial-in the other way.
         our_number = form.get("From", "") if outbound else form.get("To", "")
         caller = form.get("To", "") if outbound else form.get("From", "")
-        async with runtime.db.transaction() as session:
-            group = await group_for_inbound_number(session, our_number)
+        group = await group_for_number(self.runtime.db, our_number)
         if group is None:
             return _say("Sorry, this number is not in service. Goodbye.")
         step = request.query_params.get("step", "")
         call_id = request.query_params.get("call", "")
         try:
             if step in ("ring", "connect") and _CALL_ID.fullmatch(call_id):
-                return await _rung(group, caller, our_number, int(call_id), step, form)
+                return await self._rung(group, caller, our_number, int(call_id), step, form)
             if step == "pick":
-                return await _picked(group, caller, our_number, form.get("Digits", ""))
-            return await _menu(group, caller, form["CallSid"])
+                return await self._picked(group, caller, our_number, form.get("Digits", ""))
+            return await self._menu(group, caller, form["CallSid"])
         except Refused as refused:
             return _say(str(refused))
 
-    async def _menu(group: Group, caller: str, call_sid: str) -> Response:
+    async def _menu(self, group: Group, caller: str, call_sid: str) -> Response:
         menu = await dialling.dial_in_menu(
-            runtime.db, group, caller=caller, now=runtime.clock(), call_sid=call_sid
+            self.runtime.db, group, caller=caller, now=self.runtime.clock(), call_sid=call_sid
         )
         response = VoiceResponse()
         if menu.volunteer_id is None:
@@ -114,7 +118,7 @@ def routes(runtime: Runtime) -> list[Route]:
         gather = response.gather(
             num_digits=1,
             timeout=GATHER_SECONDS,
-            action=url("/twilio/voice", "step=pick"),
+            action=self.url("/twilio/voice", "step=pick"),
             method="POST",
         )
         lines = [f"This is {group.name}."]
@@ -128,9 +132,9 @@ def routes(runtime: Runtime) -> list[Route]:
         response.hangup()
         return _xml(response)
 
-    async def _picked(group: Group, caller: str, our_number: str, digits: str) -> Response:
-        at = runtime.clock()
-        menu = await dialling.dial_in_menu(runtime.db, group, caller=caller, now=at)
+    async def _picked(self, group: Group, caller: str, our_number: str, digits: str) -> Response:
+        at = self.runtime.clock()
+        menu = await dialling.dial_in_menu(self.runtime.db, group, caller=caller, now=at)
         if menu.volunteer_id is None:
             return _say(menu.message or "")
         response = VoiceResponse()
@@ -143,7 +147,7 @@ def routes(runtime: Runtime) -> list[Route]:
             return _say(f"That key is not one of the choices. {EMERGENCY} Goodbye.")
         chosen = menu.calls[int(digits) - 1]
         bridge = await dialling.bridge(
-            runtime.db,
+            self.runtime.db,
             group,
             volunteer_phone=caller,
             call_id=chosen.call_id,
@@ -151,10 +155,11 @@ def routes(runtime: Runtime) -> list[Route]:
             now=at,
         )
         log.info("voice: volunteer %s connected for call %s", bridge.volunteer_id, bridge.call_id)
-        dial_patient(response, bridge, our_number)
+        self.dial_patient(response, bridge, our_number)
         return _xml(response)
 
     async def _rung(
+        self,
         group: Group,
         volunteer_phone: str,
         our_number: str,
@@ -162,17 +167,17 @@ def routes(runtime: Runtime) -> list[Route]:
         step: str,
         form: dict[str, str],
     ) -> Response:
-        at = runtime.clock()
+        at = self.runtime.clock()
         response = VoiceResponse()
         if step == "ring":
             offer = await dialling.ring_offer(
-                runtime.db, group, volunteer_phone=volunteer_phone, call_id=call_id, now=at
+                self.runtime.db, group, volunteer_phone=volunteer_phone, call_id=call_id, now=at
             )
             # A key press proves a person answered: a voicemail never gets connected.
             gather = response.gather(
                 num_digits=1,
                 timeout=GATHER_SECONDS,
-                action=url("/twilio/voice", f"step=connect&call={offer.call_id}"),
+                action=self.url("/twilio/voice", f"step=connect&call={offer.call_id}"),
                 method="POST",
             )
             gather.say(
@@ -186,7 +191,7 @@ def routes(runtime: Runtime) -> list[Route]:
         if form.get("Digits") != "1":
             return _say("Not connected. Goodbye.")
         bridge = await dialling.bridge(
-            runtime.db,
+            self.runtime.db,
             group,
             volunteer_phone=volunteer_phone,
             call_id=call_id,
@@ -194,11 +199,11 @@ def routes(runtime: Runtime) -> list[Route]:
             now=at,
         )
         log.info("voice: volunteer %s connected for call %s", bridge.volunteer_id, bridge.call_id)
-        dial_patient(response, bridge, our_number)
+        self.dial_patient(response, bridge, our_number)
         return _xml(response)
 
-    async def dialled(request: Request) -> Response:
-        form = await verified_form(request, settings)
+    async def dialled(self, request: Request) -> Response:
+        form = await verified_form(request, self.runtime.settings)
         if form is None:
             return Response(status_code=403)
         parent = form.get("CallSid", "")
@@ -210,13 +215,12 @@ def routes(runtime: Runtime) -> list[Route]:
         outbound = form.get("Direction", "inbound").startswith("outbound")
         our_number = form.get("From", "") if outbound else form.get("To", "")
         caller = form.get("To", "") if outbound else form.get("From", "")
-        now = runtime.clock()
-        async with runtime.db.transaction() as session:
-            group = await group_for_inbound_number(session, our_number)
+        now = self.runtime.clock()
+        group = await group_for_number(self.runtime.db, our_number)
         if group is None:
             return _say("Goodbye.")
         claim = await inbound.claim(
-            runtime.db, "voice-dial", provider_id, group_id=group.id, now=now
+            self.runtime.db, "voice-dial", provider_id, group_id=group.id, now=now
         )
         if claim is None:
             log.info("voice dial result repeated for call %s: ignored", call_id)
@@ -224,7 +228,7 @@ def routes(runtime: Runtime) -> list[Route]:
         try:
             duration = form.get("DialCallDuration", "0")
             result = await dialling.record_dial(
-                runtime.db,
+                self.runtime.db,
                 group,
                 call_id=int(call_id),
                 volunteer_phone=caller,
@@ -234,15 +238,15 @@ def routes(runtime: Runtime) -> list[Route]:
                 now=now,
             )
         except Exception as exc:  # rolled back: let Twilio's retry have another go
-            await inbound.withdraw(runtime.db, claim)
+            await inbound.withdraw(self.runtime.db, claim)
             log.error("voice dial result for call %s failed: %s", call_id, type(exc).__name__)
             return Response(status_code=500)
-        await inbound.handled(runtime.db, claim, now=now)
+        await inbound.handled(self.runtime.db, claim, now=now)
         log.info("voice dial result for call %s recorded", call_id)
         return _say(f"{result.said} {EMERGENCY}")
 
-    async def status(request: Request) -> Response:
-        form = await verified_form(request, settings)
+    async def status(self, request: Request) -> Response:
+        form = await verified_form(request, self.runtime.settings)
         if form is None:
             return Response(status_code=403)
         sid, state = form.get("CallSid", ""), form.get("CallStatus", "")
@@ -253,8 +257,11 @@ def routes(runtime: Runtime) -> list[Route]:
             log.info("voice status %s for call %s", state, call_id)
         return Response(status_code=204)
 
+
+def routes(runtime: Runtime) -> list[Route]:
+    hooks = _Hooks(runtime)
     return [
-        Route("/twilio/voice", voice, methods=["POST"]),
-        Route("/twilio/voice/dial", dialled, methods=["POST"]),
-        Route("/twilio/voice/status", status, methods=["POST"]),
+        Route("/twilio/voice", hooks.voice, methods=["POST"]),
+        Route("/twilio/voice/dial", hooks.dialled, methods=["POST"]),
+        Route("/twilio/voice/status", hooks.status, methods=["POST"]),
     ]

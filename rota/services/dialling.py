@@ -3,7 +3,7 @@ and what each ring of the patient's phone led to (docs/calls.md).
 
 The rules live here once, for a volunteer who rings the group's number (dial-in) and for one
 who asks to be rung ("Ring me now"): the caller must be an active volunteer of the group who
-holds the call, it must be within its window (give or take WINDOW_MARGIN), and the patient must
+holds the call, it must be within its window (`rota.rules.timing.may_dial`), and the patient must
 not have asked not to be called. They are checked again at the key press that connects, since
 minutes pass between the menu and the key.
 
@@ -15,26 +15,26 @@ moment of connecting, and is never put in a URL or a log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rota.buttons import CONCERN, DONE, URGENT
 from rota.domain import OutcomeKind, VolunteerStatus
 from rota.errors import Refused
 from rota.phones import national
+from rota.rules.timing import may_dial
 from rota.services.audit import record
 from rota.services.calls import NOT_AVAILABLE, volunteer_actor
 from rota.services.groups import max_call_minutes
 from rota.services.notify import tell_organisers, tell_volunteer, when
 from rota.services.outcomes import record_outcome
-from rota.services.patient_replies import greeting_name
+from rota.services.patient_texts import greeting_name
 from rota.storage import attempt_queries, repository, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
 from rota.storage.rotas import Call
 
-# A volunteer may ring a little early or late: a window is when the patient expects the call.
-WINDOW_MARGIN = timedelta(minutes=30)
 # Twilio's DialCallStatus values that mean the patient was rung and did not pick up.
 UNANSWERED = frozenset({"busy", "no-answer", "failed", "canceled"})
 NOT_REGISTERED = "Sorry, this phone number is not registered with {group}. Goodbye."
@@ -105,13 +105,9 @@ async def organiser_phone(session: Session, group: Group) -> str | None:
     return group.practice_contact
 
 
-def in_window(call: Call, now: datetime) -> bool:
-    return call.starts_at - WINDOW_MARGIN <= now <= call.ends_at + WINDOW_MARGIN
-
-
 async def _check_dialable(session: Session, call: Call, now: datetime) -> Patient:
     """The patient of a call that may be connected now, or Refused saying why not."""
-    if not in_window(call, now):
+    if not may_dial(call.starts_at, call.ends_at, now):
         raise Refused(f"Call {call.code} is not due now. Please ring again in its window.")
     patient = await session.get_one(Patient, call.patient_id)
     if not patient.active or await attempt_queries.declined_calls(session, patient.id):
@@ -308,8 +304,8 @@ async def record_dial(
                 text=tell,
                 sms_text=f"{tell} Reply DONE {code}, CONCERN {code} ... or URGENT {code} ...",
                 buttons=[
-                    [("All well", f"done:{call.id}"), ("Concern", f"concern:{call.id}")],
-                    [("URGENT", f"urgent:{call.id}")],
+                    [("All well", DONE.data(call.id)), ("Concern", CONCERN.data(call.id))],
+                    [("URGENT", URGENT.data(call.id))],
                 ],
             )
     if not added:

@@ -10,15 +10,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rota.codes import keep_codes
-from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus, VolunteerStatus
+from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus
 from rota.errors import Refused
 from rota.outbox.models import Claimed
 from rota.planner import HeldCall, Plan, PlanRequest, plan_week, replan_week
+from rota.rules.ringing import takes_calls
+from rota.rules.timing import REOFFER_WITHIN, reminder_times
 from rota.services.audit import Actor, record
-from rota.services.cycle import evening_reminder_window
 from rota.services.groups import reoffers_per_day, resolve_group
 from rota.services.notify import tell_volunteer, when
-from rota.services.offers import REOFFER_WITHIN, Load, offers_due
+from rota.services.offers import Load, offers_due
 from rota.services.planning import (
     DEFAULT_TIME_LIMIT_S,
     held_calls,
@@ -242,13 +243,14 @@ async def message_forecast(
         if call.volunteer_id is None:
             continue
         channel = channel_of.get(call.volunteer_id, "sms")
-        later[channel] += 1 + (now < evening_reminder_window(call, tz)[1])  # due now + evening
+        evening_too = now < reminder_times(call.starts_at, tz).evening_until
+        later[channel] += 1 + evening_too  # due now, and the evening before if still ahead
         if call.attempt == 1 and patients[call.patient_id].textable:
             later["sms"] += 1  # the patient's check-in text on the day
     volunteers = [
         v
         for v in await rota_queries.planning_volunteers(session, group.id)
-        if v.id in channel_of and v.status == VolunteerStatus.ACTIVE
+        if v.id in channel_of and takes_calls(v.status)
     ]
     offers = offers_due(
         volunteers=volunteers,
