@@ -58,9 +58,11 @@ ROUTINE = (
     Routine(
         "evening-before reminder",
         "evening-before reminders",
-        re.compile(r"^Reminder: (your )?call"),
+        re.compile(r"^Reminder: (your )?(\d+ )?calls?"),
     ),
-    Routine("'due now' reminder", "'due now' reminders", re.compile(r"^Call \S+ is due now")),
+    Routine(
+        "'due now' reminder", "'due now' reminders", re.compile(r"^Calls? .+ (is|are) due now")
+    ),
     Routine("call card", "call cards", re.compile(r"^[A-Z]+\d+ \w{3} \d+ \w{3} [\d:-]+: ")),
     Routine("list of calls", "lists of calls", re.compile(r"^Your calls:")),
     Routine("'logged' thank-you", "'logged' thank-yous", re.compile(r"Logged as all well")),

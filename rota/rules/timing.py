@@ -16,6 +16,8 @@ from rota.windows import local_to_utc
 
 EVENING_BEFORE = 18 * 60  # local minutes, the day before: volunteers' and hosts' reminders
 DUE_SOON = timedelta(minutes=30)  # the "due now" reminder, this long before the call
+# Calls this close after the previous one's end are one run: one "due now" for them all.
+RUN_GAP = timedelta(minutes=30)
 # Patients' morning texts (check-in, Zoom invite) are queued at 08:00 on the day; the
 # dispatcher holds them until the group's texting hours open.
 PATIENT_MORNING = 8 * 60

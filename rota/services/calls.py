@@ -18,6 +18,7 @@ from rota.rules.ringing import may_ring, takes_calls
 from rota.services.audit import Actor, record
 from rota.services.groups import masked_calls
 from rota.services.notify import tell_organisers, tell_volunteer, when
+from rota.services.offers import Load, free_for
 from rota.storage import rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
@@ -246,11 +247,7 @@ async def offer_swap(
         tz = ZoneInfo(group.timezone)
         slot = when(call.starts_at, call.ends_at, tz)
         asked = 0
-        for other in await rota_queries.planning_volunteers(session, group.id):
-            if other.id == volunteer.id or not takes_calls(other.status):
-                continue
-            if not may_ring(other, patient, known_as=other.phone):
-                continue
+        for other in await _swap_askees(session, volunteer, call, patient, tz):
             asked += await tell_volunteer(
                 session,
                 other,
@@ -269,6 +266,29 @@ async def offer_swap(
             subject=f"call:{call.id}",
         )
         return asked
+
+
+SWAP_ASKS = 8  # volunteers asked to take one swap: enough for a yes, not a flood of texts
+
+
+async def _swap_askees(
+    session: Session, holder: Volunteer, call: Call, patient: Patient, tz: ZoneInfo
+) -> list[Volunteer]:
+    """Who is asked to take a swap: those free then with room, fewest calls first; if nobody
+    is, those who may ring the patient at all, so the offer still reaches someone."""
+    load = Load.of(await rota_queries.held_calls_of_rotas(session, {call.rota_id}))
+    allowed = [
+        other
+        for other in await rota_queries.planning_volunteers(session, call.group_id)
+        if other.id != holder.id
+        and takes_calls(other.status)
+        and other.unreachable_since is None
+        and may_ring(other, patient, known_as=other.phone)
+    ]
+    free = [other for other in allowed if free_for(other, call, load, tz)]
+    return sorted(free or allowed, key=lambda v: (load.held.get((v.id, call.rota_id), 0), v.id))[
+        :SWAP_ASKS
+    ]
 
 
 async def take_swap(

@@ -19,7 +19,7 @@ from rota.services.chasers import chase_outcome, chase_swap, chase_urgent_alerts
 from rota.services.digest import send_digests
 from rota.services.notify import when
 from rota.services.open_calls import holder_cannot_ring, open_call_rules
-from rota.services.reminders import check_in_patient, remind_volunteer
+from rota.services.reminders import check_in_patient, remind_volunteers
 from rota.services.reoffers import offer_open_calls
 from rota.services.sweep import CycleStats, Sweep
 from rota.services.zoom_invites import session_rules
@@ -56,6 +56,10 @@ async def run_due_work(db: Database, now: datetime) -> CycleStats:
                 patients=await cycle_queries.patients_by_id(session, {c.patient_id for c in calls}),
                 made_up=await rota_queries.made_up(session, {c.id for c in calls}),
             )
+            held = await cycle_queries.held_calls(
+                session, group.id, since=now - timedelta(days=1), until=now + timedelta(days=2)
+            )
+            await remind_volunteers(sweep, calls, held)
             for call in calls:
                 await _call_rules(sweep, call)
             await offer_open_calls(sweep)
@@ -75,7 +79,6 @@ async def _call_rules(sweep: Sweep, call: Call) -> None:
     if volunteer is None:  # paused or left, yet still holding it (e.g. a race lost long ago)
         await holder_cannot_ring(sweep, call, slot)
         return
-    await remind_volunteer(sweep, call, volunteer, slot)
     await check_in_patient(sweep, call)
     await chase_outcome(sweep, call, volunteer, slot)
     await chase_swap(sweep, call, volunteer, slot)

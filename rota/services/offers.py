@@ -71,6 +71,14 @@ class Load:
         return not any(s < ends_at and starts_at < e for s, e in self.busy.get(volunteer_id, []))
 
 
+def free_for(volunteer: Volunteer, call: Call, load: Load, tz: ZoneInfo) -> bool:
+    """In their stated availability at the call's time, no call of their own then, and room
+    under their weekly maximum: someone who could say yes to it."""
+    windows = parse_windows("; ".join(volunteer.availability))
+    slot = weekly_window(call, tz)
+    return any(w.contains(slot) for w in windows) and load.has_room(volunteer, call)
+
+
 def weekly_window(call: Call, tz: ZoneInfo) -> WeeklyWindow:
     return window_of(call.starts_at, call.ends_at, tz)
 
@@ -99,7 +107,6 @@ def calls_for(
     """The open calls this volunteer could take together, soonest first; calls not yet
     offered to them are chosen first, so a long list never hides a new one, and among
     those make-ups of missed calls and high-risk patients come ahead of medium and low."""
-    windows = parse_windows("; ".join(volunteer.availability))
     mine = Load(dict(load.held), {volunteer.id: list(load.busy.get(volunteer.id, []))})
     chosen: list[Call] = []
     for call in sorted(
@@ -108,8 +115,7 @@ def calls_for(
     ):
         if not may_ring(volunteer, patients[call.patient_id], known_as=volunteer.phone):
             continue
-        slot = weekly_window(call, tz)
-        if not any(w.contains(slot) for w in windows) or not mine.has_room(volunteer, call):
+        if not free_for(volunteer, call, mine, tz):
             continue
         chosen.append(call)
         mine.take(volunteer.id, call)

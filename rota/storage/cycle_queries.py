@@ -34,6 +34,25 @@ async def live_calls(
     return (await session.scalars(query)).all()
 
 
+async def held_calls(
+    session: Session, group_id: int, *, since: datetime, until: datetime
+) -> Sequence[Call]:
+    """Published calls someone holds, rung or not (not cancelled), starting in the range."""
+    query = (
+        select(Call)
+        .join(Rota, Rota.id == Call.rota_id)
+        .where(
+            Call.group_id == group_id,
+            Rota.status == RotaStatus.PUBLISHED,
+            Call.volunteer_id.is_not(None),
+            Call.status != CallStatus.CANCELLED,
+            Call.starts_at >= since,
+            Call.starts_at < until,
+        )
+    )
+    return (await session.scalars(query)).all()
+
+
 async def active_volunteers(session: Session, group_id: int) -> Sequence[Volunteer]:
     query = select(Volunteer).where(
         Volunteer.group_id == group_id, Volunteer.status == VolunteerStatus.ACTIVE

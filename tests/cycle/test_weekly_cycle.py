@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from rota.services import rotas
 from rota.services.audit import CLI
+from rota.services.reminders import runs
 from rota.storage import Call, CallOffer, DigestItem, OutboxMessage, Patient
 from tests.support.simulation import Simulation
 from tests.support.usecases import published_week
@@ -49,21 +51,38 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
     by_key = Counter(keys[m.message_id] for _, m in sent)
     assert all(count == 1 for count in by_key.values()), "something was sent twice"
     when_sent = {keys[m.message_id]: at for at, m in sent}
+    run_of = {
+        c.id: run
+        for volunteer in {c.volunteer_id for c in calls}
+        for run in runs(c for c in calls if c.volunteer_id == volunteer)
+        for c in run
+    }
+    assert any(len(run) > 1 for run in run_of.values())  # back-to-back calls get one reminder
+    assert len([k for k in by_key if ":soon:" in k]) < len(calls)
     for call in calls:
         local_start = call.starts_at.astimezone(LONDON)
-        evening = when_sent[f"reminder:{call.id}:evening:volunteer:{call.volunteer_id}"].astimezone(
-            LONDON
-        )
+        # One evening reminder a volunteer a day, naming each of the next day's calls, at 18:00
+        # local the day before; one "due now" per run of calls back to back, 30 min before
+        # the run's first call.
+        [evening] = [
+            at.astimezone(LONDON)
+            for at, m in sent
+            if keys[m.message_id].startswith("reminder:")
+            and ":evening:" in keys[m.message_id]
+            and keys[m.message_id].endswith(f":volunteer:{call.volunteer_id}")
+            and re.search(rf"\b{call.code}\b", m.body)
+        ]
         assert (
             evening.date() == local_start.date() - timedelta(days=1)
             and evening.hour == 18
             and evening.minute == 0
         )
-        soon = when_sent[f"reminder:{call.id}:soon:volunteer:{call.volunteer_id}"]
+        run = run_of[call.id]
+        soon = when_sent[f"reminder:{run[0].id}:soon:volunteer:{call.volunteer_id}"]
         assert (
-            call.starts_at - timedelta(minutes=30)
+            run[0].starts_at - timedelta(minutes=30)
             <= soon
-            < call.starts_at - timedelta(minutes=30) + STEP
+            < run[0].starts_at - timedelta(minutes=30) + STEP
         )
         checkin = f"checkin:{call.id}:patient:{call.patient_id}"
         if call.patient_id in textable and call.attempt == 1:
@@ -159,7 +178,9 @@ async def test_a_service_down_when_reminders_fall_due_sends_each_once_late(sqlit
     await sim.tick()
     await sim.tick()  # and a second tick straight after: nothing more
     late = [
-        (at, m) for at, m in sim.sent()[before:] if m.body.startswith(f"Call {first.code} is due")
+        (at, m)
+        for at, m in sim.sent()[before:]
+        if re.match(rf"Calls? {first.code}\b.* due now", m.body)  # alone or first of a run
     ]
     assert len(late) == 1 and late[0][0] == due + timedelta(minutes=15)
 

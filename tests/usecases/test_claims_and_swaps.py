@@ -128,3 +128,46 @@ async def test_a_paused_volunteer_cannot_take_a_swap(sqlite_db, now):
     with pytest.raises(Refused, match="You are paused"):
         await take_swap(sqlite_db, taker, code=mine.code, channel="sms", now=now)
     assert next(c for c in await calls(sqlite_db) if c.id == mine.id).volunteer_id == world.vid(ANN)
+
+
+async def test_a_swap_is_offered_only_to_volunteers_free_then_and_to_few_of_them(sqlite_db, now):
+    """Issue 19's budget: a swap asked of every volunteer cost 33 texts and few could say yes."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from rota.services.availability import set_availability
+    from rota.services.calls import SWAP_ASKS
+    from rota.services.offers import Load, free_for
+    from rota.storage import Volunteer
+
+    world = await published_week(sqlite_db, now)
+    everyone = await calls(sqlite_db)
+    mine = next(c for c in everyone if c.volunteer_id == world.vid(ANN))
+    # Twelve more volunteers who speak every language; three of them are free all week.
+    crowd = await add_volunteers(sqlite_db, mine.group_id, 12, now)
+    for volunteer_id in crowd[:3]:
+        await set_availability(
+            sqlite_db,
+            volunteer_id,
+            "; ".join(f"{day} 07:00-21:00" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")),
+            channel="sms",
+            now=now,
+        )
+    elsewhere = "Sat 10:00-12:00"  # the others are never free at a weekday call's time
+    for volunteer_id in crowd[3:]:
+        await set_availability(sqlite_db, volunteer_id, elsewhere, channel="sms", now=now)
+    asked = await offer_swap(sqlite_db, world.vid(ANN), code=mine.code, channel="sms", now=now)
+    offers = [m for m in await outbox(sqlite_db) if m.key.startswith(f"swap:{mine.id}:")]
+    assert 0 < asked == len(offers) <= SWAP_ASKS
+    async with sqlite_db.transaction() as session:
+        volunteers = {v.id: v for v in (await session.scalars(select(Volunteer))).all()}
+    load = Load.of(c for c in everyone if c.rota_id == mine.rota_id)
+    tz = ZoneInfo("Europe/London")
+    free = {
+        v.id
+        for v in volunteers.values()
+        if v.id != mine.volunteer_id and free_for(v, mine, load, tz)
+    }
+    assert set(crowd[:3]) <= free  # whoever is asked could say yes
+    assert {m.recipient_id for m in offers} <= free
