@@ -42,12 +42,10 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot.runtime import Runtime
-from bot.telegram.app import build_application
+from bot.composition import build_runtime
 from bot.web import create_app
 from config import Settings
 from integrations.console import ConsoleChannel
-from integrations.telegram_channel import TelegramChannel
 from rota.outbox import Dispatcher
 from rota.storage import Base, Call, Volunteer
 from rota.storage.db import Database
@@ -114,23 +112,20 @@ async def run(backend: str, count: int, seed: int) -> dict[str, list[float]]:
             _env_file=None,  # type: ignore[call-arg]
             database_url=db.url,
             allow_fictional_numbers=True,
-            telegram=telegram | {"webhook_secret": SECRET},
+            telegram=telegram
+            | {"webhook_secret": SECRET, "webhook_url": "https://bench.example/telegram/webhook"},
         )
-        runtime = Runtime(settings=settings, db=db, clock=lambda: NOW)
+        sms = ConsoleChannel(stream=io.StringIO())
+        runtime = build_runtime(settings, db=db, clock=lambda: NOW, channels={"sms": sms})
         users = await linked_volunteers(db)
         by_volunteer_id: dict[int, int] = {}
         async with db.transaction() as session:
             for v in (await session.scalars(select(Volunteer))).all():
                 if v.telegram_id is not None:
                     by_volunteer_id[v.id] = v.telegram_id
-        app = build_application(runtime, polling=False)
+        app = runtime.telegram
         async with app:
             await app.start()
-            runtime.telegram = app
-            runtime.channels = {
-                "telegram": TelegramChannel(app.bot),
-                "sms": ConsoleChannel(stream=io.StringIO()),
-            }
             dispatcher = Dispatcher(db, runtime.channels, rate_limits=None)
             transport = httpx.ASGITransport(app=create_app(runtime))
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}

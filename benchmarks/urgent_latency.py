@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from integrations.fakes.channels import RecordingChannel
 from rota.domain import OutcomeKind, RecipientKind
 from rota.outbox import Dispatcher, queue_message
-from rota.ports import Outgoing, Sent
 from rota.services.outcomes import record_outcome
 from rota.storage import Base
 from rota.storage.db import Database
@@ -33,14 +33,9 @@ from tests.support.sample import NOW
 from tests.support.usecases import calls, published_week
 
 
-class RecordingChannel:
-    def __init__(self, name: str, clock: SimulatedClock) -> None:
-        self.name, self.clock = name, clock
-        self.left: dict[int, float] = {}
-
-    async def send(self, message: Outgoing) -> Sent:
-        self.left[message.message_id] = self.clock.t
-        return Sent(provider_id=f"{self.name}-{message.message_id}")
+def times(channel: RecordingChannel) -> dict[int, float]:
+    """When each message left, in simulated seconds, by outbox message id."""
+    return {message.message_id: at for at, message in channel.timed()}
 
 
 async def main(routine: int) -> None:
@@ -57,7 +52,7 @@ async def main(routine: int) -> None:
                     address=f"+4477009{i:05d}", body="Call A2 still needs someone.", now=NOW,
                 )  # fmt: skip
         clock = SimulatedClock()
-        channels = {n: RecordingChannel(n, clock) for n in ("sms", "telegram")}
+        channels = {n: RecordingChannel(n, clock.monotonic) for n in ("sms", "telegram")}
         outbox = Dispatcher(db, channels, monotonic=clock.monotonic, sleep=clock.sleep)
 
         def now():  # the wall clock follows the simulated one
@@ -86,13 +81,14 @@ async def main(routine: int) -> None:
                     select(OutboxMessage.id).where(OutboxMessage.purpose == "urgent")
                 )
             )
-        while not all(any(i in c.left for c in channels.values()) for i in alert_ids):
+        while not all(any(i in times(c) for c in channels.values()) for i in alert_ids):
             await outbox.run_once(now())
         for message_id in alert_ids:
-            left = next(c.left[message_id] for c in channels.values() if message_id in c.left)
+            left = next(times(c)[message_id] for c in channels.values() if message_id in times(c))
             print(f"urgent alert {message_id}: left {left - recorded:.2f} s after URGENT")
-        worst = max(next(c.left[i] for c in channels.values() if i in c.left) for i in alert_ids)
-        queued_behind = routine - sum(len(c.left) for c in channels.values())
+        left_at = {i: at for c in channels.values() for i, at in times(c).items()}
+        worst = max(left_at[i] for i in alert_ids)
+        queued_behind = routine - sum(len(c.sent) for c in channels.values())
         print(f"with {routine} routine queued: worst {worst - recorded:.2f} s "
               f"({max(queued_behind, 0)} routine still queued when it left)")  # fmt: skip
         print(f"one pass of the backlog lasts {longest:.1f} s: an URGENT recorded just after a "

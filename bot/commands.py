@@ -13,10 +13,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rota.domain import OutcomeKind
+from rota.errors import InvalidInput, Refused
 from rota.phones import national
 from rota.ports import Ringer, SendFailed
 from rota.services import availability, calls, dialling, outcomes
-from rota.services.calls import CallCard, Refused
+from rota.services.calls import CallCard
 from rota.storage.db import Database
 from rota.storage.people import Group, Volunteer
 
@@ -104,7 +105,9 @@ def parse_day(text: str, today: date) -> date:
             found = date(full_year + 1, month, day)
         return found
     except (ValueError, KeyError):
-        raise Refused(f"'{text.strip()}' is not a date I know. Try 2026-12-31 or 31/12.") from None
+        raise InvalidInput(
+            f"'{text.strip()}' is not a date I know. Try 2026-12-31 or 31/12."
+        ) from None
 
 
 def outcome_actions(card: CallCard) -> list[list[Action]]:

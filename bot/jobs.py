@@ -1,6 +1,6 @@
 """What the scheduler runs. Jobs are stored by reference ("bot.jobs:sweep") with no
-arguments, so nothing personal ever sits in the job store; they find the running
-service's runtime here."""
+arguments, so nothing personal (and no credential) ever sits in the job store; the service's
+executor (bot/scheduler.py) passes each run the running service's runtime."""
 
 from __future__ import annotations
 
@@ -13,23 +13,16 @@ from rota.services.weekly import weekly_work
 
 log = logging.getLogger(__name__)
 
-_runtime: Runtime | None = None
 
-
-def bind(runtime: Runtime | None) -> None:
-    global _runtime
-    _runtime = runtime
-
-
-def _bound() -> Runtime:
-    if _runtime is None:
+def _given(runtime: Runtime | None) -> Runtime:
+    if runtime is None:
         raise RuntimeError("the scheduler runs jobs only inside `ringround serve`")
-    return _runtime
+    return runtime
 
 
-async def sweep() -> None:
+async def sweep(runtime: Runtime | None = None) -> None:
     """Every few minutes: reminders, check-ins, re-offers, chasers, alerts, weekly work."""
-    runtime = _bound()
+    runtime = _given(runtime)
     now = runtime.clock()
     stats = await run_due_work(runtime.db, now)
     # `serve` runs planning workers (bot/serve.py): the sweep only queues the drafts.
@@ -39,7 +32,7 @@ async def sweep() -> None:
         log.info("sweep queued %s; weekly work %s", stats.queued, done)
 
 
-async def nightly_purge() -> None:
-    runtime = _bound()
+async def nightly_purge(runtime: Runtime | None = None) -> None:
+    runtime = _given(runtime)
     counts = await purge(runtime.db, runtime.clock())
     log.info("retention purge: %s", counts)

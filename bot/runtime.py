@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from config import Settings
@@ -12,18 +12,15 @@ from rota.ports import Channel, Meetings, Ringer
 from rota.storage.db import Database
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Runtime:
-    """Built once by the composition root; handed to every front-end and job."""
+    """Built once by the composition root (bot/composition.py); handed to every front-end
+    and job."""
 
     settings: Settings
     db: Database
+    clock: Callable[[], datetime]
     channels: dict[str, Channel] = field(default_factory=dict)
-    clock: Callable[[], datetime] = system_clock
     telegram: Any = None  # telegram.ext.Application when the bot runs
     voice: Ringer | None = None  # "Ring me now" through Twilio Voice when configured
     meetings: Meetings | None = None  # Zoom when configured; None: template links only

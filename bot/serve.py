@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
-from bot import jobs
+from bot import composition
 from bot.leader import Leadership
 from bot.runtime import Runtime
 from bot.scheduler import add_jobs, build_scheduler
@@ -23,15 +23,10 @@ from bot.telegram.app import start_telegram, stop_telegram
 from bot.web import create_app
 from config import Settings
 from integrations.console import ConsoleChannel
-from integrations.twilio_sms import TwilioSmsChannel
-from integrations.twilio_voice import TwilioVoice
-from integrations.zoom import FixedLinkMeetings, ZoomMeetings
 from rota.outbox import Dispatcher
-from rota.ports import Meetings
 from rota.services import planning_jobs
 from rota.services.unreachable import tell_organisers_unreachable
-from rota.services.zoom_sessions import MeetingsFor, ensure_meeting_links
-from rota.storage.db import Database
+from rota.services.zoom_sessions import ensure_meeting_links
 from rota.storage.migrate import is_up_to_date
 
 log = logging.getLogger("ringround")
@@ -45,68 +40,26 @@ def _say(line: str) -> None:
     print(f"ringround: {line}", file=sys.stderr, flush=True)
 
 
-async def _sms_channel(settings: Settings) -> Any:
-    twilio = settings.twilio
-    if not twilio.configured or twilio.auth_token is None or twilio.account_sid is None:
+def _explain(runtime: Runtime) -> None:
+    """Say which outside services stand in for what, so a laptop run is not a mystery."""
+    if isinstance(runtime.channels.get("sms"), ConsoleChannel):
         _say("no Twilio credentials: texts are printed here (console SMS channel)")
-        return ConsoleChannel("sms")
-    assert settings.public_base_url is not None  # checked by `problems` before start-up
-    channel = TwilioSmsChannel(
-        account_sid=twilio.account_sid,
-        auth_token=twilio.auth_token.get_secret_value(),
-        public_base_url=str(settings.public_base_url),
-        from_number=twilio.from_number,
-        messaging_service_sid=twilio.messaging_service_sid,
-        api_base_url=str(twilio.api_base_url) if twilio.api_base_url else None,
-    )
-    await channel.open()  # the async client needs the running loop
-    return channel
-
-
-async def _voice(settings: Settings) -> TwilioVoice | None:
-    """ "Ring me now" calls, with the same Twilio account as SMS; None without one."""
-    twilio = settings.twilio
-    if not twilio.configured or twilio.auth_token is None or twilio.account_sid is None:
-        return None
-    assert settings.public_base_url is not None  # checked by `problems` before start-up
-    voice = TwilioVoice(
-        account_sid=twilio.account_sid,
-        auth_token=twilio.auth_token.get_secret_value(),
-        public_base_url=str(settings.public_base_url),
-        from_number=twilio.from_number,
-        api_base_url=str(twilio.api_base_url) if twilio.api_base_url else None,
-    )
-    await voice.open()
-    return voice
-
-
-def _meetings(settings: Settings) -> Meetings | None:
-    zoom = settings.zoom
-    if not zoom.configured or zoom.client_secret is None:
+    if runtime.meetings is None:
         _say("no Zoom credentials: sessions use their fixed link, or show 'link pending'")
-        return None
-    return ZoomMeetings(
-        account_id=zoom.account_id or "",
-        client_id=zoom.client_id or "",
-        client_secret=zoom.client_secret.get_secret_value(),
-        api_base_url=str(zoom.api_base_url),
-        oauth_url=str(zoom.oauth_url),
-    )
 
 
-def meetings_for(zoom: Meetings | None) -> MeetingsFor:
-    """A template's own fixed link wins (the organiser chose it); otherwise Zoom, if set up."""
-
-    def pick(link: str | None) -> Meetings | None:
-        return FixedLinkMeetings(link) if link and link.startswith("https://") else zoom
-
-    return pick
+async def _open(runtime: Runtime) -> None:
+    """The async clients need the running loop: opened here, not where they are built."""
+    for adapter in (runtime.channels.get("sms"), runtime.voice):
+        opener = getattr(adapter, "open", None)
+        if opener is not None:
+            await opener()
 
 
 async def _meeting_links(runtime: Runtime, stop: asyncio.Event) -> None:
     """Leader only, so two processes never create the same meeting. Publishing never waits
     for this: it picks up newly published sessions, and retries pending ones, each pass."""
-    pick = meetings_for(runtime.meetings)
+    pick = composition.meetings_for(runtime.meetings)
     while not stop.is_set():
         delay = LINKS_EVERY
         try:
@@ -136,20 +89,17 @@ def build_lifespan(runtime: Runtime) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        runtime.channels["sms"] = await _sms_channel(runtime.settings)
-        runtime.channels["telegram"] = ConsoleChannel("telegram")
-        voice = runtime.voice = await _voice(runtime.settings)
-        runtime.meetings = _meetings(runtime.settings)
+        await _open(runtime)
+        _explain(runtime)
         if await start_telegram(runtime) is None:
             _say("no Telegram token: bot messages are printed here (console Telegram channel)")
         dispatcher = Dispatcher(
             runtime.db, runtime.channels, on_unreachable=tell_organisers_unreachable
         )
-        scheduler = build_scheduler(runtime.settings.database_url)
+        scheduler = build_scheduler(runtime.settings.database_url, runtime=runtime)
         leadership = Leadership(runtime.db)
 
         async def lead() -> None:
-            jobs.bind(runtime)
             scheduler.start()
             add_jobs(scheduler)
             runtime.state["scheduler"] = "running"
@@ -176,18 +126,13 @@ def build_lifespan(runtime: Runtime) -> Any:
                 pool.shutdown(wait=False, cancel_futures=True)
             if scheduler.running:
                 scheduler.shutdown(wait=False)
-            jobs.bind(None)
             await leadership.release()
             await stop_telegram(runtime)
-            closer = getattr(runtime.channels.get("sms"), "aclose", None)
-            if closer is not None:
-                await closer()
-            if voice is not None:
-                await voice.aclose()
-                runtime.voice = None
-            meetings_closer = getattr(runtime.meetings, "aclose", None)
-            if meetings_closer is not None:
-                await meetings_closer()
+            for adapter in (runtime.channels.get("sms"), runtime.voice, runtime.meetings):
+                closer = getattr(adapter, "aclose", None)
+                if closer is not None:
+                    await closer()
+            runtime.voice = None
             _say("stopped cleanly")
 
     return lifespan
@@ -212,7 +157,8 @@ async def serve(settings: Settings) -> int:
         print(f"configuration error: {problem}", file=sys.stderr)
     if found:
         return 2
-    db = Database(settings.database_url)
+    runtime = composition.build_runtime(settings)
+    db = runtime.db
     try:
         if not await is_up_to_date(db):
             _say("the database is not migrated: run `ringround db upgrade` first")
@@ -220,7 +166,6 @@ async def serve(settings: Settings) -> int:
     except Exception as error:
         _say(f"cannot open the database ({type(error).__name__}); check RINGROUND_DATABASE_URL")
         return 2
-    runtime = Runtime(settings=settings, db=db)
     app = create_app(runtime, lifespan=build_lifespan(runtime))
     config = uvicorn.Config(
         app,

@@ -19,6 +19,8 @@ from functools import lru_cache
 import langcodes
 import pycountry
 
+from rota.errors import InvalidInput
+
 DEFAULT_LANGUAGE = "en"
 
 # Names used in UK GP lists that neither langcodes nor ISO 639 knows by that name; each maps
@@ -39,7 +41,7 @@ _SHOWN_AS = {"zh": "cmn"}
 _SUGGEST_MIN_SPEAKERS = 1_000_000
 
 
-class LanguageError(ValueError):
+class LanguageError(InvalidInput):
     """A language nobody could find; the message is for a person."""
 
 

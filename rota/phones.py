@@ -14,6 +14,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
 from rota.domain import PhoneKind
+from rota.errors import InvalidInput
 
 # Ofcom's telephone numbers for drama ("TV, radio and theatre"), as Ofcom publishes them at
 # ofcom.org.uk/phones-and-broadband/phone-numbers/numbers-for-drama: each range is 1,000
@@ -48,7 +49,7 @@ _MOBILE_TYPES = {PhoneNumberType.MOBILE}
 _LANDLINE_TYPES = {PhoneNumberType.FIXED_LINE}
 
 
-class PhoneError(ValueError):
+class PhoneError(InvalidInput):
     """A phone number we cannot use; the message is for a person."""
 
 

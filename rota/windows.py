@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from rota.errors import InvalidInput
+
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _FULL_DAY_NAMES = (
     "monday",
@@ -30,7 +32,7 @@ _WINDOW_RE = re.compile(
 _WEEK_RE = re.compile(r"^(?P<year>\d{4})-?W(?P<week>\d{1,2})$", re.IGNORECASE)
 
 
-class WindowError(ValueError):
+class WindowError(InvalidInput):
     """A window or week that cannot be understood; the message is for a person."""
 
 

@@ -87,6 +87,7 @@ def test_every_scripted_event_shows_in_the_output(played):
     assert output.count("You will get no more texts from") == 1
     # The weekly report, to the organiser and printed at the end.
     assert re.search(r"Week 2026-W49: \d+ of \d+ patients reached", output)
+    assert re.search(r"\(the full report is printed\s+at the end\)", output)  # on their Telegram
     assert result.report["patients_due"] >= result.report["reached"] > 0
     # one no answer logged by hand (above), one rung through the group's number (below)
     assert result.report["concerns"] == 1 and result.report["no_answer"] == 2
@@ -103,7 +104,7 @@ def test_one_call_is_bridged_through_the_group_number_and_one_unanswered_books_a
     # each volunteer heard their call offered by code and first name, and pressed its key
     for rung in (code, unanswered):
         assert re.search(rf'dials in: "For call {rung}, to \w+, [^"]+, press \d\."', output)
-    assert "the patient, seeing the group's number, picks up: 12 min" in output
+    assert "the patient, seeing the group's number, picks up; 12 min" in output
     assert f"Call {code} lasted 12 min. How did it go? Please log it now." in output
     assert re.search(r"the patient's phone rings out; then hears \"There was no\s+answer", output)
     retry = re.search(r"Please try again [^(]+\(call ([A-Z]+\d+)\)", output)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from rota.storage.db import Database
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 GroupOption = Annotated[
     str | None,
@@ -31,9 +33,6 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON ou
 YesFlag = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
 ]
-
-# Errors from use-cases whose message is written for a person.
-USER_ERRORS: tuple[type[Exception], ...] = (ValueError, LookupError, PermissionError)
 
 # Who is running the command, for the audit log: set once by the `--as` option.
 _account: str | None = None
@@ -76,15 +75,23 @@ def confirm(question: str, *, yes: bool) -> None:
 
 
 def run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
-    """Build settings and database, run one async piece of work, report errors plainly."""
+    """Build settings and database, run one async piece of work, report errors plainly.
+
+    A refusal's message is for the person at the terminal; anything else is a fault,
+    logged by type and place, never shown as if the rules had said it.
+    """
     import asyncio
 
+    import click
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from bot import composition
+    from bot.faults import log_fault
+    from rota.errors import Refused
 
-    config = composition.settings()
-    db = composition.database(config)
+    # A command sends nothing itself: the running service's dispatcher sends what it queues.
+    runtime = composition.build_runtime(composition.settings(), sending=False)
+    config, db = runtime.settings, runtime.db
 
     async def main() -> T:
         try:
@@ -94,12 +101,17 @@ def run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except USER_ERRORS as error:
-        fail(str(error))
+    except Refused as refusal:
+        fail(str(refusal))
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise  # the work said what it had to (fail() raises Exit)
     except (OperationalError, ProgrammingError) as error:
         if "no such table" in str(error) or "does not exist" in str(error):
             fail("the database is not set up yet: run `ringround db upgrade` first")
         fail(f"database problem: {error.orig.__class__.__name__}")
+    except Exception as error:
+        log_fault(log, "command", error)
+        fail("sorry, something went wrong inside Ringround: the fault is logged; please report it")
 
 
 def now() -> datetime:
@@ -114,10 +126,11 @@ def parse_date(text: str, expected: str = "a date like 2026-12-31 or 31/12/2026"
     The volunteers' PAUSE command reads dates the same way; one parser serves both.
     """
     from bot.commands import parse_day
+    from rota.errors import InvalidInput
 
     try:
         return parse_day(text, now().date())
-    except ValueError:
+    except InvalidInput:
         fail(f"'{text}' is not {expected}")
 
 

@@ -175,6 +175,7 @@ Act = Callable[["Database", int, int], Awaitable[Any]]
 
 
 def _volunteer_action(phone: str, group: str | None, act: Act) -> Any:
+    from rota.errors import NotFound
     from rota.services import people
 
     async def work(config: Settings, db: Database) -> Any:
@@ -182,7 +183,7 @@ def _volunteer_action(phone: str, group: str | None, act: Act) -> Any:
         gid = await people.group_id(db, group)
         found = await people.volunteer_id_by_phone(db, gid, e164)
         if found is None:
-            raise LookupError(f"no volunteer with phone {e164} in this group")
+            raise NotFound(f"no volunteer with phone {e164} in this group")
         return await act(db, found, gid)
 
     return run(work)

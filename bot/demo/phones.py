@@ -1,5 +1,5 @@
-"""The phone side of the demo: a recording outbox channel, and phones that text in (and ring
-the group's number) like Twilio.
+"""The phone side of the demo: phones that text in (and ring the group's number) like Twilio
+(texts out are recorded by the shipped RecordingChannel, integrations/fakes).
 
 Inbound texts go through the real Starlette app (bot.web.create_app) with a valid
 X-Twilio-Signature, computed the way Twilio does over the public URL, so the signature check,
@@ -11,33 +11,14 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urlencode
 
 import httpx
 from twilio.request_validator import RequestValidator
 
-from rota.ports import Outgoing, Sent
-
 ACCOUNT_SID = "AC" + "d" * 32  # shaped like Twilio's, belongs to no one
 _MESSAGE = re.compile(r"<Message>(.*?)</Message>", re.S)
-
-
-@dataclass
-class RecordingSms:
-    """The outbox's "sms" channel: keeps what would have been texted, and when."""
-
-    clock: Callable[[], datetime]
-    on_text: Callable[[str, str], None]  # (phone, body)
-    name: str = "sms"
-    sent: list[tuple[datetime, Outgoing]] = field(default_factory=list)
-
-    async def send(self, message: Outgoing) -> Sent:
-        self.sent.append((self.clock(), message))
-        self.on_text(message.address, message.body)
-        return Sent(provider_id=f"demo-sms-{len(self.sent)}")
 
 
 @dataclass

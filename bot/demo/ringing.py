@@ -128,13 +128,15 @@ async def _dial_in(script: Script, call: Call, *, answered: bool) -> None:
             DialCallDuration=str(seconds),
         ),
     )
-    heard = _said(result).replace(EMERGENCY, "").strip()  # said every time; shown once, above
-    happened = (
-        f"the patient, seeing the group's number, picks up: {TALK.seconds // 60} min"
-        if answered
-        else "the patient's phone rings out"
-    )
-    t.did(key, f'presses {options[call.code]}: {happened}; then hears "{heard}"')
+    key_pressed = f"presses {options[call.code]}"
+    if answered:  # what they hear next comes in their chat too ("Call B1 lasted 12 min ...")
+        minutes = TALK.seconds // 60
+        t.did(
+            key, f"{key_pressed}: the patient, seeing the group's number, picks up; {minutes} min"
+        )
+    else:
+        heard = _said(result).replace(EMERGENCY, "").strip()  # said every time: left out here
+        t.did(key, f'{key_pressed}: the patient\'s phone rings out; then hears "{heard}"')
     # Twilio's status callback for the volunteer's own call, once they hang up
     await twilio.voice(
         f"/twilio/voice/status?call={call.id}",

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot import jobs
 from bot.demo.script import Script
 from bot.demo.transcript import Transcript, patient_key
-from bot.demo.world import Clock, World, demo_world
+from bot.demo.world import World, demo_world
+from bot.jobs import sweep
+from integrations.fakes.clock import FixedClock
 from rota.exports.report_files import report_chart, report_text
 from rota.ports import Outgoing
 from rota.services import rotas
@@ -73,7 +74,7 @@ def ticks(start: datetime, sunday: datetime, end: datetime, tz: ZoneInfo) -> Ite
 
 async def tick(world: World, script: Script) -> None:
     now = world.clock.now
-    await jobs.sweep()  # the scheduler's own job: run_due_work, then weekly_work
+    await sweep(world.runtime)  # the scheduler's own job: run_due_work, then weekly_work
     await world.dispatcher.run_once(now)
     if await script.act():
         await world.dispatcher.run_once(now)  # replies and alerts they set off go out at once
@@ -121,31 +122,27 @@ async def run_demo(
 ) -> DemoResult:
     """Play the week after `start` (a Thursday) and print it; nothing leaves the process."""
     tz = ZoneInfo("Europe/London")
-    clock = Clock(start)
+    clock = FixedClock(start)
     week = next_week(week_of(start, tz))
     monday = datetime.combine(week_monday(week), datetime.min.time(), tz)
     transcript = Transcript(clock, tz, monday)
     with quiet_logs(), tempfile.TemporaryDirectory(prefix="ringround-demo-") as folder:
         async with demo_world(Path(folder), start, transcript) as world:
-            jobs.bind(world.runtime)  # the scheduler's sweep job finds the service here
-            try:
-                script = Script(world, week, monday)
-                intro = await set_up(world, script)
-                end = (monday + timedelta(days=7, hours=9, minutes=15)).astimezone(UTC)
-                sunday = (monday - timedelta(days=1)).astimezone(UTC)
-                for at in ticks(start, sunday, end, tz):
-                    clock.now = at
-                    await tick(world, script)
-                report = await weekly_report(world.db, None, week, actor=CLI, now=clock.now)
-            finally:
-                jobs.bind(None)
-            problems = [f"Bot API: {p}" for p in world.bot_api.problems]
+            script = Script(world, week, monday)
+            intro = await set_up(world, script)
+            end = (monday + timedelta(days=7, hours=9, minutes=15)).astimezone(UTC)
+            sunday = (monday - timedelta(days=1)).astimezone(UTC)
+            for at in ticks(start, sunday, end, tz):
+                clock.now = at
+                await tick(world, script)
+            report = await weekly_report(world.db, None, week, actor=CLI, now=clock.now)
+            problems = [f"Bot API: {v.method}: {v.description}" for v in world.bot_api.violations]
             problems += [f"a Telegram update failed ({e})" for e in world.errors]
             _print(out, world, script, intro, report, chart, problems)
             return DemoResult(
                 exit_code=1 if problems else 0,
                 week=week,
-                sms_sent=list(world.sms.sent),
+                sms_sent=world.sms.timed(),
                 story=list(script.story),
                 report=report,
                 problems=problems,

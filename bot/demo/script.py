@@ -61,7 +61,7 @@ class Script:
         w = self.world
         self.world.transcript.did(key, text)
         first = w.transcript.people[key].name.split()[0]
-        await self._process(w.bot_api.text_update(user, first, text))
+        await self._process(w.bot_api.make_message_update(user, text, first_name=first))
 
     async def tap(self, key: str, user: int, data: str, what: str = "") -> bool:
         w = self.world
@@ -94,8 +94,11 @@ class Script:
         for vid, payload in invites.items():
             user, volunteer = w.telegram_ids[vid], w.volunteers[vid]
             first = volunteer.name.split()[0]
-            await self._process(w.bot_api.text_update(user, first, f"/start {payload}"))
-            await self._process(w.bot_api.contact_update(user, first, volunteer.phone))
+            start = f"/start {payload}"
+            await self._process(w.bot_api.make_message_update(user, start, first_name=first))
+            # Telegram sends one's own number without its plus sign.
+            phone = volunteer.phone.lstrip("+")
+            await self._process(w.bot_api.make_contact_update(user, phone, first_name=first))
 
     # --- choosing the parts -------------------------------------------------------------------
 
@@ -232,10 +235,12 @@ class Script:
         """The organiser taps the button under the concern alert, half an hour later."""
         if self.concern_at is None or not self._once("ack", self.concern_at + ACK_AFTER):
             return
-        for message in self.world.bot_api.messages.values():
-            if message.chat_id == ORGANISER_TELEGRAM and message.text.startswith("Concern"):
-                for _label, data in (b for row in message.buttons for b in row):
-                    if data.startswith("ack:"):
+        bot_api = self.world.bot_api
+        for message in bot_api.messages:
+            shown = message.payload.get("text", "")
+            if message.chat_id == ORGANISER_TELEGRAM and shown.startswith("Concern"):
+                for data in bot_api.buttons(message):
+                    if data.startswith("ack:") and not message.deleted:
                         await self.tap("organiser", ORGANISER_TELEGRAM, data, " under the concern")
                         self._tell("the organiser acknowledges the concern (Telegram button)")
                         return

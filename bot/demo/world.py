@@ -1,8 +1,10 @@
 """The demo's world: a throwaway database with the sample group, wired like `ringround serve`.
 
-Same pieces as production (Runtime, the PTB Application with every handler, the Starlette app,
-the outbox Dispatcher, TelegramChannel), with the outside world replaced: Telegram by the fake
-Bot API, Twilio by signed webhook posts and a recording SMS channel, time by a simulated clock.
+Same pieces as production, built by the same composition root (bot/composition.py: the
+Runtime, the PTB Application with every handler, TelegramChannel), plus the Starlette app and
+the outbox Dispatcher, with the outside world replaced by the shipped fakes
+(integrations/fakes): Telegram by the fake Bot API, Twilio by signed webhook posts and a
+recording SMS channel, time by a fixed clock the demo moves.
 """
 
 from __future__ import annotations
@@ -20,15 +22,17 @@ from sqlalchemy import select
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot.demo.fake_bot_api import BOT_ID, FakeBotApi
-from bot.demo.phones import RecordingSms, Twilio
+from bot.composition import build_runtime
+from bot.demo.phones import Twilio
 from bot.demo.transcript import Person, Transcript, patient_key, volunteer_key
 from bot.runtime import Runtime
-from bot.telegram.app import MENU, build_application
+from bot.telegram.app import MENU
 from bot.web import create_app
 from config import Settings
 from config.settings import TelegramSettings, TwilioSettings
-from integrations.telegram_channel import TelegramChannel
+from integrations.fakes.bot_api import FakeBotApi, SentMessage, inline_rows
+from integrations.fakes.channels import RecordingChannel
+from integrations.fakes.clock import FixedClock
 from rota.domain import ChannelKind
 from rota.outbox import Dispatcher
 from rota.sample import SAMPLE_DIR
@@ -48,26 +52,20 @@ GROUP_NUMBER = "+447700900555"
 PUBLIC_BASE_URL = "https://ringround.demo.invalid"
 TWILIO_TOKEN = "demo-auth-token-not-a-secret"  # noqa: S105 - signs in-process requests only
 TELEGRAM_USERS = 7_200_000  # + n: the volunteers' fictional Telegram ids
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
+BOT_ID = 7_000_000
+BOT_TOKEN = f"{BOT_ID}:demo-token-not-a-secret"
 
 
 @dataclass
 class World:
     db: Database
     group: Group
-    clock: Clock
+    clock: FixedClock
     runtime: Runtime
     app: Application  # type: ignore[type-arg]
     bot_api: FakeBotApi
     twilio: Twilio
-    sms: RecordingSms
+    sms: RecordingChannel
     dispatcher: Dispatcher
     transcript: Transcript
     errors: list[str]
@@ -83,7 +81,7 @@ def demo_settings(database_url: str) -> Settings:
         public_base_url=AnyHttpUrl(PUBLIC_BASE_URL),
         allow_fictional_numbers=True,
         telegram=TelegramSettings(
-            token=SecretStr(f"{BOT_ID}:demo-token-not-a-secret"),
+            token=SecretStr(BOT_TOKEN),
             api_base_url=AnyHttpUrl("https://bot-api.demo.invalid/bot"),
         ),
         twilio=TwilioSettings(auth_token=SecretStr(TWILIO_TOKEN)),
@@ -126,33 +124,46 @@ async def demo_world(folder: Path, start: datetime, transcript: Transcript) -> A
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     db = Database(f"sqlite+aiosqlite:///{folder / 'demo.db'}")
     clock = transcript.clock
-    assert isinstance(clock, Clock)
+    assert isinstance(clock, FixedClock)
     try:
         group = await _populate(db, start)
         async with db.transaction() as session:
             volunteers = list(await session.scalars(select(Volunteer).order_by(Volunteer.id)))
             patients = list(await session.scalars(select(Patient).order_by(Patient.id)))
         _people(volunteers, patients, transcript)
-        runtime = Runtime(settings=demo_settings(db.url), db=db, clock=clock)
-        bot_api = FakeBotApi(clock, transcript.telegram, transcript.toast)
+
+        def shown(message: SentMessage) -> None:
+            text = message.payload.get("text", message.payload.get("caption", ""))
+            transcript.telegram(int(message.chat_id), text, inline_rows(message.reply_markup))
+
+        bot_api = FakeBotApi(
+            BOT_TOKEN,
+            username="ringround_demo",
+            clock=clock,
+            on_message=shown,
+            on_toast=lambda chat, text: transcript.toast(int(chat), text),
+        )
+        sms = RecordingChannel(
+            "sms", clock, on_send=lambda message: transcript.sms(message.address, message.body)
+        )
         # All Bot API calls are answered in-process by the fake server: nothing can reach
         # api.telegram.org.
-        app = build_application(
-            runtime,
-            polling=False,
-            request=HTTPXRequest(httpx_kwargs={"transport": bot_api.transport()}),
+        runtime = build_runtime(
+            demo_settings(db.url),
+            db=db,
+            clock=clock,
+            channels={"sms": sms},
+            bot_api=HTTPXRequest(httpx_kwargs={"transport": bot_api.transport()}),
         )
+        app = runtime.telegram
         errors: list[str] = []
 
         async def keep_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             errors.append(type(context.error).__name__)
 
         app.add_error_handler(keep_error)
-        sms = RecordingSms(clock, transcript.sms)
         async with app:
             await app.bot.set_my_commands(MENU)
-            runtime.telegram = app
-            runtime.channels = {"telegram": TelegramChannel(app.bot), "sms": sms}
             # No pacing: it waits on the real monotonic clock, and simulated time jumps.
             dispatcher = Dispatcher(
                 db, runtime.channels, rate_limits=None, on_unreachable=tell_organisers_unreachable

@@ -11,17 +11,19 @@ Routing, once the message is known to be Twilio's and new (see webhook.py):
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from bot.commands import Command, Reply, execute
+from bot.faults import APOLOGY, log_fault
 from bot.sms.parser import Kind, Parsed
 from bot.sms.patients import answer_patient
 from rota.domain import DEFAULT_MAX_CALLS, ChannelKind
+from rota.errors import Refused
 from rota.phones import PhoneError, parse_phone
 from rota.ports import Ringer
 from rota.services import oversight, patient_replies
 from rota.services.audit import Actor
-from rota.services.calls import Refused
 from rota.services.identity import phone_roles
 from rota.services.outcomes import EMERGENCY_LINE
 from rota.services.patient_replies import gsm_plain
@@ -29,6 +31,8 @@ from rota.services.signup import Application, join
 from rota.sms_text import measure
 from rota.storage.db import Database
 from rota.storage.people import Group, Volunteer
+
+log = logging.getLogger(__name__)
 
 USAGE = "Sorry, I did not understand that. Text HELP for what you can do, e.g. CALLS or OPEN."
 CANCEL_HINT = " To hand back a call text RELEASE A3. CANCEL alone stops all our texts."
@@ -42,6 +46,7 @@ ORGANISER = (
 )
 NEW_VOLUNTEER = "Thank you, {name}! {group} will approve you soon."
 ASK_AVAILABILITY = " Then say when you are free: AVAIL Mon 10:00-12:00"
+FAULT = f"{APOLOGY}, or text HELP."
 SIGN_UP_ACTOR = Actor("volunteer", None, "volunteer", "sms")
 
 
@@ -107,7 +112,11 @@ async def _volunteer(
         return USAGE + (CANCEL_HINT if carrier_word else "")
     async with db.transaction() as session:
         volunteer = await session.get_one(Volunteer, volunteer_id)
-    reply = await execute(db, volunteer, group, command, channel="sms", now=now, ringer=ringer)
+    try:
+        reply = await execute(db, volunteer, group, command, channel="sms", now=now, ringer=ringer)
+    except Exception as error:  # a fault, not a refusal: its text is not for the volunteer
+        log_fault(log, f"sms {command.verb}", error)
+        reply = Reply(FAULT, ok=False)
     text = render(reply)
     if command.verb == "urgent" and "999" not in text:
         text = f"{EMERGENCY_LINE} {text}"  # even when the alert could not be raised

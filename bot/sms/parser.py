@@ -131,12 +131,9 @@ def parse_sms(body: str | None) -> Parsed:
     if not words:
         return Parsed(Kind.EMPTY)
     first = words[0]
-    if len(words) == 1 and first in OPT_OUT_WORDS:
-        return Parsed(Kind.STOP, keyword=first)
-    if len(words) == 1 and first in OPT_IN_WORDS:
-        return Parsed(Kind.START, keyword=first)
-    if len(words) == 1 and first in HELP_WORDS:
-        return Parsed(Kind.HELP, keyword=first)
+    keyword = _carrier_keyword(words)
+    if keyword is not None:
+        return Parsed(keyword, keyword=first)
     head = _WORD.search(text)
     assert head is not None  # there are words
     rest = text[head.end() :]
@@ -145,16 +142,37 @@ def parse_sms(body: str | None) -> Parsed:
     if first in ACK_WORDS and text[: head.start()].strip(_LEADING_JUNK) == "":
         number = _ALERT_NUMBER.match(rest)
         return Parsed(Kind.ACK, keyword=first, alert=int(number[1]) if number else None)
-    verb = None
-    if len(words) > 1 and (first + words[1]) in SYNONYMS:  # "no answer", "my calls"
-        second = _WORD.search(rest)
-        assert second is not None
-        verb, rest = SYNONYMS[first + words[1]], rest[second.end() :]
-    elif first in SYNONYMS and text[: head.start()].strip(_LEADING_JUNK) == "":
-        verb = SYNONYMS[first]
+    verb, rest = _verb(words, text[: head.start()], rest)
     if verb is None:
         return Parsed(Kind.OTHER, keyword=first[:16])
     return Parsed(Kind.COMMAND, command=_command(verb, rest), keyword=first)
+
+
+def _carrier_keyword(words: list[str]) -> Kind | None:
+    """STOP, START or HELP: only a keyword on its own counts."""
+    if len(words) != 1:
+        return None
+    for keywords, kind in (
+        (OPT_OUT_WORDS, Kind.STOP),
+        (OPT_IN_WORDS, Kind.START),
+        (HELP_WORDS, Kind.HELP),
+    ):
+        if words[0] in keywords:
+            return kind
+    return None
+
+
+def _verb(words: list[str], before: str, rest: str) -> tuple[str | None, str]:
+    """The command a text starts with, if any, and the text after it. `before` is what
+    precedes the first word and `rest` what follows it."""
+    first = words[0]
+    if len(words) > 1 and (first + words[1]) in SYNONYMS:  # "no answer", "my calls"
+        second = _WORD.search(rest)
+        assert second is not None
+        return SYNONYMS[first + words[1]], rest[second.end() :]
+    if first in SYNONYMS and before.strip(_LEADING_JUNK) == "":
+        return SYNONYMS[first], rest
+    return None, rest
 
 
 def _command(verb: str, rest: str) -> Command:

@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.faults import APOLOGY, log_fault
 from bot.runtime import Runtime
 from bot.telegram import csv_import, gate, organiser, rota_review, volunteer
 from bot.telegram.availability import availability_conversation
@@ -31,7 +32,6 @@ from bot.telegram.outcome_note import outcome_note_conversation
 from bot.telegram.pause import pause_conversation
 from bot.telegram.render import say
 from bot.telegram.signup import signup_conversation
-from integrations.telegram_channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +128,12 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error's type and the update id only: tracebacks can quote names and notes."""
+    """A fault (handlers answer refusals themselves): logged without its text, then an apology."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("telegram update %s failed: %s", update_id, type(context.error).__name__)
+    log_fault(log, f"telegram update {update_id}", context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await say(update, context, "Sorry, something went wrong. Please try again, or /help.")
+            await say(update, context, f"{APOLOGY}, or /help.")
         except Exception as error:  # the apology itself failed (e.g. blocked): nothing more to do
             log.warning(
                 "telegram apology for update %s failed: %s", update_id, type(error).__name__
@@ -141,12 +141,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def start_telegram(runtime: Runtime) -> Application | None:  # type: ignore[type-arg]
-    """Start the bot in the running loop; returns None when no token is configured.
-
-    Also installs the Telegram outbox channel (runtime.channels["telegram"]) on the same Bot.
-    """
+    """Start the bot the composition root built (bot/composition.py) in the running loop;
+    returns None when no token is configured."""
     settings = runtime.settings.telegram
-    if not settings.configured:
+    app: Application | None = runtime.telegram  # type: ignore[type-arg]
+    if app is None:
         log.info("telegram: no token configured, bot not started")
         return None
     webhook_url = str(settings.webhook_url) if settings.webhook_url else None
@@ -154,11 +153,8 @@ async def start_telegram(runtime: Runtime) -> Application | None:  # type: ignor
         raise ValueError("RINGROUND_TELEGRAM__WEBHOOK_SECRET is required with a webhook URL")
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = build_application(runtime, polling=webhook_url is None)
     await app.initialize()  # getMe: fails fast on a wrong token
     await app.bot.set_my_commands(MENU)
-    runtime.telegram = app
-    runtime.channels["telegram"] = TelegramChannel(app.bot)
     await app.start()
     if webhook_url and settings.webhook_secret is not None:
         await app.bot.set_webhook(

@@ -16,8 +16,8 @@ from bot.telegram.conversation import END, conversation
 from bot.telegram.render import VOLUNTEER_HELP, escape, say
 from bot.telegram.signup import own_phone
 from bot.telegram.who import runtime_of
+from rota.errors import Refused
 from rota.services import signup
-from rota.services.calls import Refused
 
 log = logging.getLogger(__name__)
 

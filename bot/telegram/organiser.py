@@ -12,9 +12,9 @@ from telegram.ext import ContextTypes
 from bot.runtime import Runtime
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
 from bot.telegram.who import Asker, asker_of, runtime_of
+from rota.errors import Refused
 from rota.exports.report_files import report_chart, report_text
 from rota.services import outcomes, oversight, rotas, signup
-from rota.services.calls import Refused
 from rota.services.report import weekly_report
 from rota.services.rotas import RotaError
 from rota.windows import week_of

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from bot.telegram.organiser import NOT_ORGANISER
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
 from bot.telegram.who import Organising, asker_of, runtime_of
+from rota.errors import Refused
 from rota.services import rotas
 from rota.services.rotas import RotaError
 
@@ -89,7 +90,7 @@ async def build_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             actor=role.actor(),
             now=runtime.clock(),
         )
-    except (RotaError, ValueError) as error:
+    except Refused as error:
         await say(update, context, escape(f"Not built: {error}"))
         return
     await say(update, context, summary(built.view), keyboard(_buttons(built.view)))
@@ -110,7 +111,7 @@ async def publish_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             actor=role.actor(),
             now=runtime.clock(),
         )
-    except (RotaError, ValueError) as error:
+    except Refused as error:
         await say(update, context, escape(f"Not published: {error}"))
         return
     await drop_buttons(update)

@@ -27,11 +27,11 @@ from bot.telegram.conversation import END, conversation
 from bot.telegram.render import answer, drop_buttons, escape, redraw_buttons, say
 from bot.telegram.who import runtime_of
 from rota.domain import ChannelKind
+from rota.errors import Refused
 from rota.languages import LanguageError, language_name, parse_languages
 from rota.phones import PhoneError, parse_phone
 from rota.services import signup
 from rota.services.audit import Actor
-from rota.services.calls import Refused
 from rota.windows import WindowError, parse_windows
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from bot.telegram.render import (
 )
 from bot.telegram.who import Asker, asker_of, runtime_of
 from rota.domain import VolunteerStatus
+from rota.errors import Refused
 from rota.services import calls
-from rota.services.calls import Refused
 
 CARDS = 3
 LATER = "Their buttons come with /calls once the calls below are logged."

@@ -28,8 +28,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from bot.runtime import Runtime
 from bot.sms.webhook import verified_form
 from bot.twilio_signature import public_url
+from rota.errors import Refused
 from rota.services import dialling
-from rota.services.calls import Refused
 from rota.services.identity import group_for_inbound_number
 from rota.storage import inbound
 from rota.storage.people import Group

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from rota.domain import CALLS_PER_WEEK_CHOICES, Risk
+from rota.errors import InvalidInput
 from rota.languages import parse_language, parse_languages
 from rota.phones import Phone, parse_phone
 from rota.windows import parse_windows
@@ -14,7 +15,7 @@ _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
 
 
-class CellError(ValueError):
+class CellError(InvalidInput):
     def __init__(self, column: str, message: str) -> None:
         super().__init__(f"{column}: {message}")
 

@@ -137,14 +137,7 @@ def resolve(
             continue
         if key in mapping:
             target = mapping[key]
-            if target and target not in allowed:
-                problems.append(
-                    Problem(
-                        None,
-                        f"--map '{cell.strip()}={target}': {target} is not a column here"
-                        f"{_did_you_mean(target, allowed)}; the columns are: {', '.join(allowed)}",
-                    )
-                )
+            problems += _not_a_column(cell, target, allowed)
             fields.append(target or None)
             if not target:
                 notes.append(f"column '{cell.strip()}' ignored (as mapped)")
@@ -158,25 +151,45 @@ def resolve(
             continue
         fields.append(None)
         unknown.append(cell.strip())
-    for cell in unknown:
-        problems.append(
-            Problem(
-                1,
-                f"unknown column '{cell}'{_did_you_mean(words(cell), tuple(known))}; "
-                f"the columns are: {', '.join(allowed)}; or map it: --map '{cell}=field' "
-                f"(--map '{cell}=' to ignore it)",
-            )
-        )
+    problems += [_unknown_column(cell, known, allowed) for cell in unknown]
     problems += _duplicates(header, fields)
+    problems += _missing(required, fields)
+    if problems:
+        raise CsvFileError(problems)
+    return fields, notes
+
+
+def _not_a_column(cell: str, target: str, allowed: tuple[str, ...]) -> list[Problem]:
+    """A --map entry naming a field this file has no column for."""
+    if not target or target in allowed:
+        return []
+    return [
+        Problem(
+            None,
+            f"--map '{cell.strip()}={target}': {target} is not a column here"
+            f"{_did_you_mean(target, allowed)}; the columns are: {', '.join(allowed)}",
+        )
+    ]
+
+
+def _unknown_column(cell: str, known: dict[str, str], allowed: tuple[str, ...]) -> Problem:
+    return Problem(
+        1,
+        f"unknown column '{cell}'{_did_you_mean(words(cell), tuple(known))}; "
+        f"the columns are: {', '.join(allowed)}; or map it: --map '{cell}=field' "
+        f"(--map '{cell}=' to ignore it)",
+    )
+
+
+def _missing(required: tuple[str, ...], fields: list[str | None]) -> list[Problem]:
+    """Required columns not in the file; a name may come as its parts instead."""
     present = set(fields)
     if "name" in required and "name" not in present and present >= PARTS:
         present.add("name")
     missing = [c for c in required if c not in present]
-    if missing:
-        problems.append(Problem(1, f"required column(s) missing: {', '.join(missing)}"))
-    if problems:
-        raise CsvFileError(problems)
-    return fields, notes
+    if not missing:
+        return []
+    return [Problem(1, f"required column(s) missing: {', '.join(missing)}")]
 
 
 def _known_names(allowed: tuple[str, ...]) -> dict[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rota.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -16,7 +18,7 @@ class Problem:
         return f"row {self.row}: {self.message}" if self.row is not None else self.message
 
 
-class CsvFileError(Exception):
+class CsvFileError(InvalidInput):
     """The file as a whole cannot be read (CSV or spreadsheet); nothing was imported."""
 
     def __init__(self, problems: list[Problem]) -> None:

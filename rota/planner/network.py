@@ -158,206 +158,278 @@ def cover_cost(weights: Weights, need: Need, waiting_step: int = 0) -> int:
 
 
 def build_network(week: Week) -> Network:
-    slots = week.slots
-    slot_day = np.array([s.time.weekday for s in slots], dtype=np.int64)
-    slot_start = np.array([s.time.start for s in slots], dtype=np.int64)
-    slot_end = np.array([s.time.end for s in slots], dtype=np.int64)
-    slot_vid = np.array([s.volunteer_id for s in slots], dtype=np.int64)
-    windows_by_day: dict[int, list[int]] = {}
-    for window in week.windows:
-        windows_by_day.setdefault(window.window.weekday, []).append(window.key)
-    day_nodes = sum(len(n.days) for n in week.needs)
-    positions = 1 + max((s.position for s in slots), default=0)
-    chain = 2 * day_nodes + len(slots) + 2  # bounds the patient-days on one cycle
-    nodes = 6 * day_nodes + len(slots) + len(week.windows) + 2 * len(week.needs) + 10
-    net = Network(week, Weights.for_size(chain, positions, nodes))
-    w = net.weights
-    arcs = _Arcs()
-    node, arc = arcs.node, arcs.arc
+    """Nodes and arcs are numbered in the order they are added here, so a week always gives
+    the same network, and with it the same rota."""
+    builder = _Builder(week)
+    builder.add_volunteers()
+    for i, need in enumerate(week.needs):
+        builder.add_patient(i, need)
+    return builder.seal()
 
-    # Slots, volunteer windows and volunteers come first, numbered in a block each.
-    first_slot = arcs.nodes
-    arcs.nodes += len(slots)
-    slot_nodes = np.arange(first_slot, arcs.nodes, dtype=np.int64)
-    first_window = arcs.nodes
-    arcs.nodes += len(week.windows)
-    window_nodes = list(range(first_window, arcs.nodes))
-    volunteer_nodes = {vid: node() for vid in week.capacity}
-    net.slot_node = {int(n): i for i, n in enumerate(slot_nodes)}
-    volunteer_of_slot = np.array([volunteer_nodes[int(v)] for v in slot_vid], dtype=np.int64)
-    ones = np.ones(len(slots), dtype=np.int64)
-    arcs.many(slot_nodes, volunteer_of_slot, ones, np.zeros(len(slots), dtype=np.int64))
-    cut = np.array([i for window in week.windows for i in window.slots], dtype=np.int64)
-    per_window = [len(window.slots) for window in week.windows]
-    position = np.array([s.position for s in slots], dtype=np.int64)
-    arcs.many(
-        np.repeat(np.array(window_nodes, dtype=np.int64), per_window),
-        slot_nodes[cut] if len(cut) else cut,
-        np.ones(len(cut), dtype=np.int64),
-        w.preference * position[cut] if len(cut) else cut,
-    )
-    held = Counter(call.volunteer_id for call in week.held)
-    spare = [week.capacity[vid] for vid in volunteer_nodes]
-    steps = np.concatenate(
-        [np.arange(1, n + 1, dtype=np.int64) for n in spare] or [np.zeros(0, dtype=np.int64)]
-    )
-    already = np.repeat(np.array([held[vid] for vid in volunteer_nodes], dtype=np.int64), spare)
-    most = np.repeat(
-        np.array([week.volunteers[vid].max_calls for vid in volunteer_nodes], dtype=np.int64), spare
-    )
-    fair = -(-FAIR_STEPS * (already + steps) // most)  # ceil: a convex, rising cost
-    net.fairness_arcs = arcs.many(
-        np.repeat(np.array(list(volunteer_nodes.values()), dtype=np.int64), spare),
-        np.full(len(steps), SINK, dtype=np.int64),
-        np.ones(len(steps), dtype=np.int64),
-        w.fairness * fair,
-    ).tolist()
 
-    windows_of: dict[tuple[int, int], list[int]] = {}
-    for window in week.windows:
-        windows_of.setdefault((window.volunteer_id, window.window.weekday), []).append(window.key)
+# A target of a hub or preferred window: (volunteer id, node, capacity).
+Target = tuple[int, int, int]
 
-    def continuity_targets(patient: PatientNeed, day: int, vid: int) -> list[int]:
+
+class _Builder:
+    """The network as it is built: the volunteer side first, then each patient, sharing the
+    hub, preferred-window and block nodes that patients of one kind have in common."""
+
+    def __init__(self, week: Week) -> None:
+        self.week = week
+        slots = week.slots
+        self.slot_day = np.array([s.time.weekday for s in slots], dtype=np.int64)
+        self.slot_start = np.array([s.time.start for s in slots], dtype=np.int64)
+        self.slot_end = np.array([s.time.end for s in slots], dtype=np.int64)
+        self.slot_vid = np.array([s.volunteer_id for s in slots], dtype=np.int64)
+        self.windows_by_day: dict[int, list[int]] = {}
+        self.windows_of: dict[tuple[int, int], list[int]] = {}
+        for window in week.windows:
+            self.windows_by_day.setdefault(window.window.weekday, []).append(window.key)
+            self.windows_of.setdefault((window.volunteer_id, window.window.weekday), []).append(
+                window.key
+            )
+        day_nodes = sum(len(n.days) for n in week.needs)
+        positions = 1 + max((s.position for s in slots), default=0)
+        chain = 2 * day_nodes + len(slots) + 2  # bounds the patient-days on one cycle
+        nodes = 6 * day_nodes + len(slots) + len(week.windows) + 2 * len(week.needs) + 10
+        self.net = Network(week, Weights.for_size(chain, positions, nodes))
+        self.arcs = _Arcs()
+        # Slots, volunteer windows and volunteers come first, numbered in a block each.
+        first_slot = self.arcs.nodes
+        self.arcs.nodes += len(slots)
+        self.slot_nodes = np.arange(first_slot, self.arcs.nodes, dtype=np.int64)
+        first_window = self.arcs.nodes
+        self.arcs.nodes += len(week.windows)
+        self.window_nodes = list(range(first_window, self.arcs.nodes))
+        self.volunteer_nodes = {vid: self.arcs.node() for vid in week.capacity}
+        self.net.slot_node = {int(n): i for i, n in enumerate(self.slot_nodes)}
+        # Shared between patients: see add_patient.
+        self.waiting_step = self.net.weights.cover["low"] // (
+            4 * MAX_WAITING * max(1, len(week.needs)) * 7
+        )
+        self.hubs: dict[tuple[object, int], int] = {}
+        self.preferred: dict[tuple[object, WeeklyWindow], int] = {}
+        self.leads_on: set[int] = set()  # hub and window nodes with at least one arc out
+        self.suitable: dict[object, set[int]] = {}
+        self.speaks: dict[str, IntArray] = {}
+        self.grouped: dict[object, list[tuple[int, int, list[Target]]]] = {}
+
+    def add_volunteers(self) -> None:
+        """Window -> slot (costing its position) -> volunteer -> sink (costing fairness)."""
+        week, arcs, w = self.week, self.arcs, self.net.weights
+        slots = week.slots
+        volunteer_of_slot = np.array(
+            [self.volunteer_nodes[int(v)] for v in self.slot_vid], dtype=np.int64
+        )
+        ones = np.ones(len(slots), dtype=np.int64)
+        arcs.many(self.slot_nodes, volunteer_of_slot, ones, np.zeros(len(slots), dtype=np.int64))
+        cut = np.array([i for window in week.windows for i in window.slots], dtype=np.int64)
+        per_window = [len(window.slots) for window in week.windows]
+        position = np.array([s.position for s in slots], dtype=np.int64)
+        arcs.many(
+            np.repeat(np.array(self.window_nodes, dtype=np.int64), per_window),
+            self.slot_nodes[cut] if len(cut) else cut,
+            np.ones(len(cut), dtype=np.int64),
+            w.preference * position[cut] if len(cut) else cut,
+        )
+        self.net.fairness_arcs = self._add_fairness()
+
+    def _add_fairness(self) -> list[int]:
+        """One arc per call a volunteer can still take, each costing the load ratio it
+        brings them to, so calls go where the load is lowest."""
+        week, volunteer_nodes = self.week, self.volunteer_nodes
+        held = Counter(call.volunteer_id for call in week.held)
+        spare = [week.capacity[vid] for vid in volunteer_nodes]
+        steps = np.concatenate(
+            [np.arange(1, n + 1, dtype=np.int64) for n in spare] or [np.zeros(0, dtype=np.int64)]
+        )
+        already = np.repeat(np.array([held[vid] for vid in volunteer_nodes], dtype=np.int64), spare)
+        most = np.repeat(
+            np.array([week.volunteers[vid].max_calls for vid in volunteer_nodes], dtype=np.int64),
+            spare,
+        )
+        fair = -(-FAIR_STEPS * (already + steps) // most)  # ceil: a convex, rising cost
+        fairness_arcs: list[int] = self.arcs.many(
+            np.repeat(np.array(list(volunteer_nodes.values()), dtype=np.int64), spare),
+            np.full(len(steps), SINK, dtype=np.int64),
+            np.ones(len(steps), dtype=np.int64),
+            self.net.weights.fairness * fair,
+        ).tolist()
+        return fairness_arcs
+
+    def add_patient(self, i: int, need: Need) -> None:
+        """Source -> patient (costing coverage) -> one node per day it can be called on."""
+        net, arcs, patient = self.net, self.arcs, need.patient
+        kind = (patient.language, patient.never_pair)
+        if kind not in self.suitable:
+            self.suitable[kind] = {v.id for v in self.week.volunteers.values() if suits(patient, v)}
+        patient_node = arcs.node()
+        net.cover_arc[i] = arcs.arc(
+            SOURCE, patient_node, need.calls, cover_cost(net.weights, need, self.waiting_step)
+        )
+        halves = self._add_halves(i, need, patient_node)
+        previous = patient.previous_volunteer_id
+        keep = {previous} if previous in self.suitable[kind] else set()
+        for day in need.days:
+            entries = self._entries(patient, kind, day)
+            if not entries:
+                continue
+            day_node = self._add_day(i, day, patient_node, halves)
+            for vid in keep:
+                for target in self._continuity_targets(patient, day, vid):
+                    arcs.arc(day_node, target, 1, -net.weights.continuity)
+            for entry in entries:
+                arcs.arc(day_node, entry, 1, 0)
+
+    def _add_halves(self, i: int, need: Need, patient_node: int) -> list[int]:
+        """A twice-weekly patient's calls are a "first" and a "second" call, which
+        solve_flow can confine to days either side of a gap day to keep them apart."""
+        if not (need.spaced and need.calls == 2):
+            return []
+        halves = [self.arcs.node(), self.arcs.node()]
+        self.net.halves[i] = ({}, {})
+        for half in halves:
+            self.arcs.arc(patient_node, half, 1, 0)
+        return halves
+
+    def _add_day(self, i: int, day: int, patient_node: int, halves: list[int]) -> int:
+        """The patient-day node, taking at most one call."""
+        net, arcs = self.net, self.arcs
+        day_node = arcs.node()
+        net.day_node[day_node] = (i, day)
+        if halves:
+            # Both halves meet in one gate so the day still takes at most one call.
+            gate = arcs.node()
+            arcs.arc(gate, day_node, 1, 0)
+            into = [arcs.arc(half, gate, 1, 0) for half in halves]
+            net.halves[i][0][day], net.halves[i][1][day] = into
+            net.day_in[(i, day)] = into
+        else:
+            net.day_in[(i, day)] = [arcs.arc(patient_node, day_node, 1, 0)]
+        return day_node
+
+    def _entries(self, patient: PatientNeed, kind: object, day: int) -> list[int]:
+        """Windowless patients of one kind share a hub per day that reaches whole windows;
+        a preferred window is a node of its own that reaches just the slots inside it.
+        Only those that lead somewhere count."""
+        entries = [self._hub(patient, kind, day)] if not patient.windows else []
+        entries += [
+            self._preferred_window(patient, kind, liked)
+            for liked in patient.windows
+            if liked.weekday == day
+        ]
+        return [e for e in entries if e in self.leads_on]
+
+    def _hub(self, patient: PatientNeed, kind: object, day: int) -> int:
+        if (kind, day) not in self.hubs:
+            self.hubs[(kind, day)] = hub = self.arcs.node()
+            self._lead(hub, self._hub_targets(patient, day))
+        return self.hubs[(kind, day)]
+
+    def _preferred_window(self, patient: PatientNeed, kind: object, liked: WeeklyWindow) -> int:
+        if (kind, liked) not in self.preferred:
+            self.preferred[(kind, liked)] = entry = self.arcs.node()
+            self._lead(entry, self._liked_targets(patient, liked))
+        return self.preferred[(kind, liked)]
+
+    def _lead(self, entry: int, targets: list[tuple[int, int]]) -> None:
+        """Arcs from a hub or preferred window to what it reaches (its blocks are numbered
+        after it)."""
+        for target, cap in targets:
+            self.arcs.arc(entry, target, cap, 0)
+            self.leads_on.add(entry)
+
+    def _continuity_targets(self, patient: PatientNeed, day: int, vid: int) -> list[int]:
         """Nodes through which last week's volunteer can take this patient's call."""
+        week = self.week
         found: list[int] = []
-        for key in windows_of.get((vid, day), []):
+        for key in self.windows_of.get((vid, day), []):
             if not patient.windows:
-                found.append(window_nodes[key])
+                found.append(self.window_nodes[key])
                 continue
             for index in week.windows[key].slots:
-                if in_patient_windows(patient, slots[index].time):
-                    found.append(int(slot_nodes[index]))
+                if in_patient_windows(patient, week.slots[index].time):
+                    found.append(int(self.slot_nodes[index]))
         return found
 
-    speaks: dict[str, IntArray] = {}
-
-    def speakers(language: str) -> IntArray:
+    def _speakers(self, language: str) -> IntArray:
         """Volunteer ids who speak the language, sorted."""
-        if language not in speaks:
-            speaks[language] = np.array(
-                sorted(v.id for v in week.volunteers.values() if language in v.languages),
+        if language not in self.speaks:
+            self.speaks[language] = np.array(
+                sorted(v.id for v in self.week.volunteers.values() if language in v.languages),
                 dtype=np.int64,
             )
-        return speaks[language]
+        return self.speaks[language]
 
-    # Targets are grouped in blocks (per language and day, or per preferred window) so a
-    # hub needs a few arcs to blocks rather than one per window or slot; a never-pair list
-    # only opens up the blocks that hold a barred volunteer.
-    grouped: dict[object, list[tuple[int, int, list[tuple[int, int, int]]]]] = {}
-
-    def through_blocks(
-        key: object, items: Callable[[], list[tuple[int, int, int]]], barred: frozenset[int]
+    def _through_blocks(
+        self, key: object, items: Callable[[], list[Target]], barred: frozenset[int]
     ) -> list[tuple[int, int]]:
-        """items() gives (volunteer id, node, capacity) for everything the key reaches."""
-        if key not in grouped:
-            everything = items()
-            grouped[key] = []
-            for first in range(0, len(everything), BLOCK):
-                part = everything[first : first + BLOCK]
-                block = node()
-                for _, target, cap in part:
-                    arc(block, target, cap, 0)
-                grouped[key].append((block, sum(cap for _, _, cap in part), part))
+        """Targets are grouped in blocks (per language and day, or per preferred window) so
+        a hub needs a few arcs to blocks rather than one per window or slot; a never-pair
+        list only opens up the blocks that hold a barred volunteer."""
+        if key not in self.grouped:
+            self.grouped[key] = self._add_blocks(items())
         found: list[tuple[int, int]] = []
-        for block, cap, part in grouped[key]:
+        for block, cap, part in self.grouped[key]:
             if any(vid in barred for vid, _, _ in part):
                 found.extend((t, c) for vid, t, c in part if vid not in barred)
             else:
                 found.append((block, cap))
         return found
 
-    def hub_targets(patient: PatientNeed, day: int) -> list[tuple[int, int]]:
-        def items() -> list[tuple[int, int, int]]:
+    def _add_blocks(self, everything: list[Target]) -> list[tuple[int, int, list[Target]]]:
+        """(block node, its capacity, its targets) per BLOCK targets."""
+        blocks = []
+        for first in range(0, len(everything), BLOCK):
+            part = everything[first : first + BLOCK]
+            block = self.arcs.node()
+            for _, target, cap in part:
+                self.arcs.arc(block, target, cap, 0)
+            blocks.append((block, sum(cap for _, _, cap in part), part))
+        return blocks
+
+    def _hub_targets(self, patient: PatientNeed, day: int) -> list[tuple[int, int]]:
+        week = self.week
+
+        def items() -> list[Target]:
             return [
-                (week.windows[k].volunteer_id, window_nodes[k], len(week.windows[k].slots))
-                for k in windows_by_day.get(day, [])
+                (week.windows[k].volunteer_id, self.window_nodes[k], len(week.windows[k].slots))
+                for k in self.windows_by_day.get(day, [])
                 if patient.language in week.volunteers[week.windows[k].volunteer_id].languages
             ]
 
-        return through_blocks(("day", patient.language, day), items, patient.never_pair)
+        return self._through_blocks(("day", patient.language, day), items, patient.never_pair)
 
-    def liked_targets(patient: PatientNeed, liked: WeeklyWindow) -> list[tuple[int, int]]:
-        def items() -> list[tuple[int, int, int]]:
+    def _liked_targets(self, patient: PatientNeed, liked: WeeklyWindow) -> list[tuple[int, int]]:
+        def items() -> list[Target]:
             inside = np.flatnonzero(
-                (slot_day == liked.weekday)
-                & (slot_start >= liked.start)
-                & (slot_end <= liked.end)
-                & np.isin(slot_vid, speakers(patient.language))
+                (self.slot_day == liked.weekday)
+                & (self.slot_start >= liked.start)
+                & (self.slot_end <= liked.end)
+                & np.isin(self.slot_vid, self._speakers(patient.language))
             )
-            return [(int(slot_vid[i]), int(slot_nodes[i]), 1) for i in inside]
+            return [(int(self.slot_vid[i]), int(self.slot_nodes[i]), 1) for i in inside]
 
-        return through_blocks(("liked", patient.language, liked), items, patient.never_pair)
+        return self._through_blocks(("liked", patient.language, liked), items, patient.never_pair)
 
-    # Windowless patients of one kind share a hub per day that reaches whole windows;
-    # a preferred window is a node of its own that reaches just the slots inside it.
-    waiting_step = w.cover["low"] // (4 * MAX_WAITING * max(1, len(week.needs)) * 7)
-    hubs: dict[tuple[object, int], int] = {}
-    preferred: dict[tuple[object, WeeklyWindow], int] = {}
-    leads_on: set[int] = set()  # hub and window nodes with at least one arc out
-    suitable: dict[object, set[int]] = {}
-    for i, need in enumerate(week.needs):
-        patient = need.patient
-        kind = (patient.language, patient.never_pair)
-        if kind not in suitable:
-            suitable[kind] = {v.id for v in week.volunteers.values() if suits(patient, v)}
-        patient_node = node()
-        net.cover_arc[i] = arc(SOURCE, patient_node, need.calls, cover_cost(w, need, waiting_step))
-        # A twice-weekly patient's calls are a "first" and a "second" call, which
-        # solve_flow can confine to days either side of a gap day to keep them apart.
-        halves = [node(), node()] if need.spaced and need.calls == 2 else []
-        if halves:
-            net.halves[i] = ({}, {})
-            for half in halves:
-                arc(patient_node, half, 1, 0)
-        previous = patient.previous_volunteer_id
-        keep = {previous} if previous in suitable[kind] else set()
-        for day in need.days:
-            entries = []
-            if not patient.windows:
-                if (kind, day) not in hubs:
-                    hubs[(kind, day)] = hub = node()
-                    for target, cap in hub_targets(patient, day):
-                        arc(hub, target, cap, 0)
-                        leads_on.add(hub)
-                entries.append(hubs[(kind, day)])
-            for liked in patient.windows:
-                if liked.weekday != day:
-                    continue
-                if (kind, liked) not in preferred:
-                    preferred[(kind, liked)] = entry = node()
-                    for target, cap in liked_targets(patient, liked):
-                        arc(entry, target, cap, 0)
-                        leads_on.add(entry)
-                entries.append(preferred[(kind, liked)])
-            entries = [e for e in entries if e in leads_on]
-            if not entries:
-                continue
-            day_node = node()
-            net.day_node[day_node] = (i, day)
-            if halves:
-                # Both halves meet in one gate so the day still takes at most one call.
-                gate = node()
-                arc(gate, day_node, 1, 0)
-                into = [arc(half, gate, 1, 0) for half in halves]
-                net.halves[i][0][day], net.halves[i][1][day] = into
-                net.day_in[(i, day)] = into
-            else:
-                net.day_in[(i, day)] = [arc(patient_node, day_node, 1, 0)]
-            for vid in keep:
-                for target in continuity_targets(patient, day, vid):
-                    arc(day_node, target, 1, -w.continuity)
-            for entry in entries:
-                arc(day_node, entry, 1, 0)
-    total = sum(n.calls for n in week.needs)
-    net.bypass = arc(SOURCE, SINK, total, 0)
-    arcs.seal(net)
-    # A patient's calls need distinct days, two apart when spaced: a patient whose open
-    # days allow fewer (say only Mon and Tue) is capped there. No plan is lost, and the
-    # flow's bound no longer counts calls that could never both be made.
+    def seal(self) -> Network:
+        """The bypass for unplaced calls, the arrays, and the cover arcs capped by open days."""
+        net = self.net
+        total = sum(n.calls for n in self.week.needs)
+        net.bypass = self.arcs.arc(SOURCE, SINK, total, 0)
+        self.arcs.seal(net)
+        _cap_by_open_days(net)
+        return net
+
+
+def _cap_by_open_days(net: Network) -> None:
+    """A patient's calls need distinct days, two apart when spaced: a patient whose open
+    days allow fewer (say only Mon and Tue) is capped there. No plan is lost, and the
+    flow's bound no longer counts calls that could never both be made."""
     open_days: dict[int, list[int]] = {}
     for index, day in sorted(net.day_in):
         open_days.setdefault(index, []).append(day)
     for i, cover in net.cover_arc.items():
-        most_calls_here = most_calls(open_days.get(i, []), week.needs[i].spaced)
+        most_calls_here = most_calls(open_days.get(i, []), net.week.needs[i].spaced)
         net.caps[cover] = min(int(net.caps[cover]), most_calls_here)
-    return net

@@ -30,22 +30,120 @@ def drop_clashes(week: Week, routes: Routes, clashes: list[tuple[int, int]]) -> 
 def fill_gaps(week: Week, routes: Routes) -> Routes:
     """Most at-risk first: a free slot (last week's volunteer first, then the lowest load
     ratio, earliest position, lowest index), else the slot of the lowest-ranked call below
-    this patient, who is queued again. Slot facts are numpy arrays: at county size the
-    candidate slots of a patient-day run to thousands."""
-    slots = week.slots
-    vids = sorted(week.capacity)
-    vol_of = {vid: n for n, vid in enumerate(vids)}
-    slot_vol = np.array([vol_of[s.volunteer_id] for s in slots], dtype=np.int64)
-    slot_day = np.array([s.time.weekday for s in slots], dtype=np.int64)
-    starts = np.array([s.time.start for s in slots], dtype=np.int64)
-    ends = np.array([s.time.end for s in slots], dtype=np.int64)
-    position = np.array([s.position for s in slots], dtype=np.int64)
-    vol_id = np.array(vids, dtype=np.int64)
-    capacity = np.array([week.capacity[v] for v in vids], dtype=np.int64)
-    most = np.array([week.volunteers[v].max_calls for v in vids], dtype=np.float64)
-    on_day = [np.flatnonzero(slot_day == day) for day in range(7)]
+    this patient, who is queued again."""
+    filling = _Filling(week, routes)
+    # Only patients still short of calls need work; bumped ones join the queue later.
+    queue = [
+        (filling.rank[i], i)
+        for i, need in enumerate(week.needs)
+        if need.days and len(filling.placed.get(i, [])) < need.calls
+    ]
+    heapq.heapify(queue)
+    while queue:
+        mine_rank, i = heapq.heappop(queue)
+        for bumped in filling.place(i, mine_rank):
+            heapq.heappush(queue, (filling.rank[bumped], bumped))
+    return {index: mine for index, mine in filling.placed.items() if mine}
 
-    # rank: position in (risk, patient id) order, lower is more urgent
+
+class _Filling:
+    """Who holds which slot while gaps are filled. Slot facts are numpy arrays: at county
+    size the candidate slots of a patient-day run to thousands."""
+
+    def __init__(self, week: Week, routes: Routes) -> None:
+        self.week = week
+        slots = week.slots
+        vids = sorted(week.capacity)
+        self.vids = vids
+        vol_of = {vid: n for n, vid in enumerate(vids)}
+        self.slot_vol = np.array([vol_of[s.volunteer_id] for s in slots], dtype=np.int64)
+        self.slot_day = np.array([s.time.weekday for s in slots], dtype=np.int64)
+        self.starts = np.array([s.time.start for s in slots], dtype=np.int64)
+        self.ends = np.array([s.time.end for s in slots], dtype=np.int64)
+        self.position = np.array([s.position for s in slots], dtype=np.int64)
+        self.vol_id = np.array(vids, dtype=np.int64)
+        self.capacity = np.array([week.capacity[v] for v in vids], dtype=np.int64)
+        self.most = np.array([week.volunteers[v].max_calls for v in vids], dtype=np.float64)
+        self.on_day = [np.flatnonzero(self.slot_day == day) for day in range(7)]
+        self.rank = _urgency_ranks(week)
+        self.placed = {need: list(mine) for need, mine in routes.items()}
+        self.owner_rank = np.full(len(slots), -1, dtype=np.int64)  # -1 = free
+        self.owner: dict[int, int] = {}
+        self.load = np.zeros(len(vids), dtype=np.int64)
+        for index, mine in self.placed.items():
+            for s in mine:
+                self.owner[s], self.owner_rank[s] = index, self.rank[index]
+                self.load[self.slot_vol[s]] += 1
+        self.suiting: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
+        self.suited: dict[tuple[object, ...], npt.NDArray[np.bool_]] = {}
+
+    def place(self, i: int, mine_rank: int) -> list[int]:
+        """This patient's missing calls, day by day; returns the patients it bumped."""
+        need = self.week.needs[i]
+        mine = self.placed.setdefault(i, [])
+        previous = need.patient.previous_volunteer_id
+        bumped: list[int] = []
+        for day in need.days:
+            if len(mine) >= need.calls:
+                break
+            if any(days_clash(day, self.week.slots[s].time.weekday, need.spaced) for s in mine):
+                continue
+            fitting = self.fitting_slots(need.patient, day)
+            if not self.take_free(i, mine_rank, fitting, -1 if previous is None else previous):
+                bumped += self.take_lower(i, mine_rank, fitting)
+        return bumped
+
+    def take_free(
+        self, i: int, mine_rank: int, fitting: npt.NDArray[np.int64], previous: int
+    ) -> bool:
+        """The best free slot of a volunteer with calls to spare, if there is one."""
+        vols = self.slot_vol[fitting]
+        free = fitting[(self.owner_rank[fitting] < 0) & (self.load[vols] < self.capacity[vols])]
+        if not len(free):
+            return False
+        v = self.slot_vol[free]
+        pick = np.lexsort(
+            (free, self.position[free], self.load[v] / self.most[v], self.vol_id[v] != previous)
+        )
+        best = int(free[pick[0]])
+        self.placed[i].append(best)
+        self.owner[best], self.owner_rank[best] = i, mine_rank
+        self.load[self.slot_vol[best]] += 1
+        return True
+
+    def take_lower(self, i: int, mine_rank: int, fitting: npt.NDArray[np.int64]) -> list[int]:
+        """The slot of the lowest-ranked call below this patient (lowest index among them);
+        returns whose call it was, or nothing."""
+        lower = fitting[self.owner_rank[fitting] > mine_rank]
+        if not len(lower):
+            return []
+        ranks = self.owner_rank[lower]
+        slot = int(lower[ranks == ranks.max()].min())
+        bumped = self.owner[slot]
+        self.placed[bumped].remove(slot)
+        self.owner[slot], self.owner_rank[slot] = i, mine_rank
+        self.placed[i].append(slot)
+        return [bumped]
+
+    def fitting_slots(self, patient: PatientNeed, day: int) -> npt.NDArray[np.int64]:
+        """Slots this patient could take on this day, shared by patients alike."""
+        key = (patient.language, patient.never_pair, patient.windows, day)
+        if key not in self.suiting:
+            kind = (patient.language, patient.never_pair)
+            if kind not in self.suited:
+                self.suited[kind] = np.array(
+                    [suits(patient, self.week.volunteers[v]) for v in self.vids], dtype=bool
+                )
+            there = self.on_day[day]
+            keep = self.suited[kind][self.slot_vol[there]] & in_windows_mask(
+                patient, self.slot_day[there], self.starts[there], self.ends[there]
+            )
+            self.suiting[key] = there[keep]
+        return self.suiting[key]
+
+
+def _urgency_ranks(week: Week) -> list[int]:
+    """Each need's position in (risk, patient id) order: lower is more urgent."""
     order = sorted(
         range(len(week.needs)),
         key=lambda i: (RISKS.index(week.needs[i].patient.risk), week.needs[i].patient.id),
@@ -53,70 +151,4 @@ def fill_gaps(week: Week, routes: Routes) -> Routes:
     rank = [0] * len(week.needs)
     for r, i in enumerate(order):
         rank[i] = r
-    placed = {need: list(mine) for need, mine in routes.items()}
-    owner_rank = np.full(len(slots), -1, dtype=np.int64)  # -1 = free
-    owner: dict[int, int] = {}
-    load = np.zeros(len(vids), dtype=np.int64)
-    for index, mine in placed.items():
-        for s in mine:
-            owner[s], owner_rank[s] = index, rank[index]
-            load[slot_vol[s]] += 1
-
-    suiting: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
-    suited: dict[tuple[object, ...], npt.NDArray[np.bool_]] = {}
-
-    def fitting_slots(patient: PatientNeed, day: int) -> npt.NDArray[np.int64]:
-        """Slots this patient could take on this day, shared by patients alike."""
-        key = (patient.language, patient.never_pair, patient.windows, day)
-        if key not in suiting:
-            kind = (patient.language, patient.never_pair)
-            if kind not in suited:
-                suited[kind] = np.array(
-                    [suits(patient, week.volunteers[v]) for v in vids], dtype=bool
-                )
-            ok = suited[kind]
-            there = on_day[day]
-            keep = ok[slot_vol[there]] & in_windows_mask(
-                patient, slot_day[there], starts[there], ends[there]
-            )
-            suiting[key] = there[keep]
-        return suiting[key]
-
-    # Only patients still short of calls need work; bumped ones join the queue later.
-    queue = [
-        (rank[i], i)
-        for i, need in enumerate(week.needs)
-        if need.days and len(placed.get(i, [])) < need.calls
-    ]
-    heapq.heapify(queue)
-    while queue:
-        mine_rank, i = heapq.heappop(queue)
-        need, patient = week.needs[i], week.needs[i].patient
-        mine = placed.setdefault(i, [])
-        previous = -1 if patient.previous_volunteer_id is None else patient.previous_volunteer_id
-        for day in need.days:
-            if len(mine) >= need.calls:
-                break
-            if any(days_clash(day, slots[s].time.weekday, need.spaced) for s in mine):
-                continue
-            fitting = fitting_slots(patient, day)
-            vols = slot_vol[fitting]
-            free = fitting[(owner_rank[fitting] < 0) & (load[vols] < capacity[vols])]
-            if len(free):
-                v = slot_vol[free]
-                pick = np.lexsort((free, position[free], load[v] / most[v], vol_id[v] != previous))
-                best = int(free[pick[0]])
-                mine.append(best)
-                owner[best], owner_rank[best] = i, mine_rank
-                load[slot_vol[best]] += 1
-                continue
-            lower = fitting[owner_rank[fitting] > mine_rank]
-            if len(lower):
-                ranks = owner_rank[lower]
-                slot = int(lower[ranks == ranks.max()].min())
-                bumped = owner[slot]
-                placed[bumped].remove(slot)
-                owner[slot], owner_rank[slot] = i, mine_rank
-                mine.append(slot)
-                heapq.heappush(queue, (rank[bumped], bumped))
-    return {index: mine for index, mine in placed.items() if mine}
+    return rank

@@ -84,7 +84,6 @@ def in_windows_mask(
 
 
 def build_week(request: PlanRequest, held: Sequence[HeldCall] = ()) -> Week:
-    length = request.call_minutes
     offering = sorted((v for v in request.volunteers if not v.paused), key=lambda v: v.id)
     held_by: dict[int, list[WeeklyWindow]] = {}
     for call in held:
@@ -104,22 +103,7 @@ def build_week(request: PlanRequest, held: Sequence[HeldCall] = ()) -> Week:
         spare = volunteer.max_calls - len(held_by.get(volunteer.id, []))
         if spare <= 0:
             continue
-        taken = list(busy.get(volunteer.id, []))
-        has_slots = False
-        for window in sorted(set(volunteer.windows)):
-            key = len(windows)
-            cut: list[int] = []
-            for position, start in enumerate(range(window.start, window.end - length + 1, length)):
-                time = WeeklyWindow(window.weekday, start, start + length)
-                if any(time.overlaps(t) for t in taken):
-                    continue
-                taken.append(time)
-                cut.append(len(slots))
-                slots.append(Slot(len(slots), volunteer.id, key, position, time))
-            if cut:
-                windows.append(VolunteerWindow(key, volunteer.id, window, tuple(cut)))
-                has_slots = True
-        if has_slots:
+        if _cut_slots(volunteer, busy.get(volunteer.id, []), request.call_minutes, slots, windows):
             capacity[volunteer.id] = spare
     volunteers = {v.id: v for v in offering if v.id in capacity}
     return Week(
@@ -133,6 +117,33 @@ def build_week(request: PlanRequest, held: Sequence[HeldCall] = ()) -> Week:
         held=tuple(held),
         due={p.id: calls_due(p, request.week) for p in request.patients},
     )
+
+
+def _cut_slots(
+    volunteer: VolunteerOffer,
+    busy: list[WeeklyWindow],
+    length: int,
+    slots: list[Slot],
+    windows: list[VolunteerWindow],
+) -> bool:
+    """Appends the volunteer's slots and windows to the week's (their indices are the
+    week's); False when every slot clashes with something they already do."""
+    taken = list(busy)
+    has_slots = False
+    for window in sorted(set(volunteer.windows)):
+        key = len(windows)
+        cut: list[int] = []
+        for position, start in enumerate(range(window.start, window.end - length + 1, length)):
+            time = WeeklyWindow(window.weekday, start, start + length)
+            if any(time.overlaps(t) for t in taken):
+                continue
+            taken.append(time)
+            cut.append(len(slots))
+            slots.append(Slot(len(slots), volunteer.id, key, position, time))
+        if cut:
+            windows.append(VolunteerWindow(key, volunteer.id, window, tuple(cut)))
+            has_slots = True
+    return has_slots
 
 
 def _needs(request: PlanRequest, held: Sequence[HeldCall]) -> list[Need]:

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rota.domain import VolunteerStatus
+from rota.errors import Refused
 from rota.services.audit import Actor, record
-from rota.services.calls import Refused, active_volunteer, volunteer_actor
+from rota.services.calls import active_volunteer, volunteer_actor
 from rota.services.notify import tell_organisers
 from rota.services.zoom_sessions import replace_host
 from rota.storage import rota_queries

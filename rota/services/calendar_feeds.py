@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rota.domain import RotaStatus, VolunteerStatus
+from rota.errors import NotFound, Refused
 from rota.exports.rota_files import volunteer_feed
 from rota.services.audit import Actor, record
 from rota.services.rotas import rota_view
@@ -50,7 +51,7 @@ async def issue_feed(
     async with db.transaction() as session:
         volunteer = await _volunteer(session, group_id, volunteer_id)
         if volunteer.status in NO_FEED:
-            raise ValueError(f"this volunteer is {volunteer.status}: they get no calendar feed")
+            raise Refused(f"this volunteer is {volunteer.status}: they get no calendar feed")
         replaced = await calendar_feeds.revoke_live(session, volunteer.id, now=now)
         token = secrets.token_urlsafe(TOKEN_BYTES)
         session.add(
@@ -95,7 +96,7 @@ async def revoke_feed(
 async def _volunteer(session: Session, group_id: int, volunteer_id: int) -> Volunteer:
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.group_id != group_id:
-        raise LookupError("no such volunteer in this group")
+        raise NotFound("no such volunteer in this group")
     return volunteer
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rota.domain import VolunteerStatus
+from rota.errors import Refused
 from rota.languages import language_name
 from rota.services.audit import Actor, record
 from rota.services.groups import masked_calls
@@ -20,10 +21,6 @@ from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
 from rota.storage.rotas import Call
-
-
-class Refused(ValueError):
-    """The action is not allowed or not possible; the message is for the volunteer."""
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rota.domain import CallStatus, OutcomeKind, VolunteerStatus
+from rota.errors import Refused
 from rota.phones import national
 from rota.services.audit import Actor, record
-from rota.services.calls import NOT_AVAILABLE, Refused, volunteer_actor
+from rota.services.calls import NOT_AVAILABLE, volunteer_actor
 from rota.services.groups import max_call_minutes
 from rota.services.notify import tell_organisers, tell_volunteer, when
 from rota.services.outcomes import record_outcome

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rota.domain import PhoneKind
+from rota.errors import Refused
 from rota.phones import parse_phone
 from rota.services.audit import Actor, record
 from rota.storage import repository
@@ -19,7 +20,7 @@ from rota.storage.repository import Session
 from rota.windows import format_clock, parse_clock
 
 
-class GroupError(ValueError):
+class GroupError(Refused):
     """A request about groups that cannot be met; the message is for a person."""
 
 

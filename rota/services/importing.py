@@ -105,23 +105,7 @@ async def import_patients(
             result.problems = erased
             return result
         existing = await repository.patients_by_ref(session, group_id)
-        additions, updates = [], []
-        for ref, fields in parsed.records.items():
-            patient = existing.get(ref)
-            if patient is None:
-                result.added.append(ref)
-                additions.append(Patient(group_id=group_id, **fields))
-                continue
-            changes = _changes(patient, fields)
-            if "phone" in changes:  # a new number may well receive texts
-                changes |= {"sms_undeliverable_at": None, "sms_undeliverable_code": None}
-            if not patient.active:
-                changes |= {"active": True, "deactivated_at": None}
-            if changes:
-                result.updated.append(ref)
-                updates.append((patient, changes))
-            else:
-                result.unchanged += 1
+        additions, updates = _compare_patients(group_id, existing, parsed.records, result)
         # Someone no longer on the practice's list stops being called; their history stays.
         leaving = [p for ref, p in existing.items() if p.active and ref not in parsed.records]
         result.deactivated = [p.ref for p in leaving]
@@ -130,7 +114,7 @@ async def import_patients(
             result.held = _held(group, leaving, sum(p.active for p in existing.values()))
         if dry_run or result.held is not None:
             return result
-        session.add_all(additions)
+        await repository.add_patients(session, additions)
         for patient, changes in updates:
             for key, value in changes.items():
                 setattr(patient, key, value)
@@ -141,6 +125,44 @@ async def import_patients(
         await _remember(session, group_id, "patients", mapping, columns)
         result.applied = True
     return result
+
+
+NewPatient = dict[str, Any]  # columns of a row add_patients inserts
+PatientUpdate = tuple[Patient, dict[str, Any]]
+
+
+def _compare_patients(
+    group_id: int,
+    existing: dict[str, Patient],
+    records: dict[str, dict[str, Any]],
+    result: ImportResult,
+) -> tuple[list[NewPatient], list[PatientUpdate]]:
+    """New patients and changes to known ones, each noted in `result` as it is found."""
+    additions: list[NewPatient] = []
+    updates: list[PatientUpdate] = []
+    for ref, fields in records.items():
+        patient = existing.get(ref)
+        if patient is None:
+            result.added.append(ref)
+            additions.append({"group_id": group_id, **fields})
+            continue
+        changes = _patient_changes(patient, fields)
+        if changes:
+            result.updated.append(ref)
+            updates.append((patient, changes))
+        else:
+            result.unchanged += 1
+    return additions, updates
+
+
+def _patient_changes(patient: Patient, fields: dict[str, Any]) -> dict[str, Any]:
+    """What the list changes; a patient back on it is active again."""
+    changes = _changes(patient, fields)
+    if "phone" in changes:  # a new number may well receive texts
+        changes |= {"sms_undeliverable_at": None, "sms_undeliverable_code": None}
+    if not patient.active:
+        changes |= {"active": True, "deactivated_at": None}
+    return changes
 
 
 def _held(group: Group, leaving: list[Patient], active: int) -> DeactivationHeld | None:

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rota.domain import OutcomeKind
+from rota.errors import Refused
 from rota.retry import RETRY_GAP, RETRY_WITHIN
 from rota.services.audit import Actor, record
 from rota.services.calls import (
     NOT_AVAILABLE,
-    Refused,
     active_volunteer,
     find_call,
     volunteer_actor,

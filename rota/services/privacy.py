@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rota.domain import VolunteerStatus
+from rota.errors import NotFound
 from rota.services.audit import Actor, record
 from rota.services.groups import resolve_group
 from rota.storage import calendar_feeds, privacy_queries, repository
@@ -85,7 +86,7 @@ async def _anonymise_patient(
         group = await resolve_group(session, group_name)
         patient = (await repository.patients_by_ref(session, group.id)).get(ref.strip())
         if patient is None:
-            raise LookupError(f"no patient with ref '{ref}' in {group.name}")
+            raise NotFound(f"no patient with ref '{ref}' in {group.name}")
         secrets_to_scrub = [patient.name, patient.phone, patient.ref]
         calls = await privacy_queries.erase_patient_traces(session, patient.id, now=now)
         await privacy_queries.scrub_text(session, group.id, secrets_to_scrub, ERASED)
@@ -134,7 +135,7 @@ async def _anonymise_volunteer(
         group = await resolve_group(session, group_name)
         volunteer = (await repository.volunteers_by_phone(session, group.id)).get(phone)
         if volunteer is None:
-            raise LookupError(f"no volunteer with phone {phone} in {group.name}")
+            raise NotFound(f"no volunteer with phone {phone} in {group.name}")
         released = await privacy_queries.release_and_forget_volunteer(
             session, volunteer.id, now=now
         )

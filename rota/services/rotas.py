@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from rota.codes import keep_codes
 from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus, VolunteerStatus
+from rota.errors import Refused
 from rota.outbox.models import Claimed
 from rota.planner import Plan, PlanRequest, plan_week, replan_week
 from rota.services.audit import Actor, record
@@ -34,7 +35,7 @@ from rota.storage.rotas import Call, Rota
 from rota.windows import next_week, parse_week, week_label, week_monday, week_of
 
 
-class RotaError(ValueError):
+class RotaError(Refused):
     """A rota request that cannot be met; the message is for a person."""
 
 

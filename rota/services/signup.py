@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rota.domain import ChannelKind, VolunteerStatus
+from rota.errors import Refused
 from rota.services.audit import Actor, record
-from rota.services.calls import Refused
 from rota.services.notify import tell_organisers, tell_volunteer
 from rota.storage import repository
 from rota.storage.db import Database

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rota.domain import VolunteerStatus
@@ -34,6 +35,14 @@ async def group_by_code(session: Session, code: str) -> Group | None:
 async def patients_by_ref(session: Session, group_id: int) -> dict[str, Patient]:
     rows = await session.scalars(select(Patient).where(Patient.group_id == group_id))
     return {p.ref: p for p in rows}
+
+
+async def add_patients(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """New patients in one bulk INSERT. Added as ORM objects they are inserted one at a time
+    on SQLite (it cannot return their ids in order) and in statements psycopg takes seconds
+    to parse on PostgreSQL; nothing needs their ids back."""
+    if rows:
+        await session.execute(insert(Patient), list(rows))
 
 
 async def volunteers_by_phone(session: Session, group_id: int) -> dict[str, Volunteer]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.support.calendar_feeds import Clock, feed_client
+from integrations.fakes.clock import FixedClock
+from tests.support.calendar_feeds import feed_client
 from tests.support.sample import SAMPLE
 
 PHONE = "07700 900010"
@@ -12,7 +13,7 @@ PHONE = "07700 900010"
 
 def status_of(cli, path: str) -> int:
     async def fetch(db) -> int:
-        async with feed_client(db, Clock(cli.now)) as client:
+        async with feed_client(db, FixedClock(cli.now)) as client:
             return (await client.get(path)).status_code
 
     return cli.run(fetch)

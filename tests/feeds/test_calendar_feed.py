@@ -14,17 +14,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from integrations.fakes.clock import FixedClock
 from rota.domain import VolunteerStatus
+from rota.errors import Refused
 from rota.exports.rota_files import calendar_uids
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.availability import pause, resume
 from rota.services.calendar_feeds import revoke_feed
-from rota.services.calls import Refused, offer_swap, take_swap
+from rota.services.calls import offer_swap, take_swap
 from rota.services.privacy import erase_volunteer
 from rota.storage import AuditEvent, CalendarFeed, Call, Patient, Volunteer
 from rota.windows import week_monday
-from tests.support.calendar_feeds import Clock, feed_client, new_feed, read_feed
+from tests.support.calendar_feeds import feed_client, new_feed, read_feed
 from tests.support.ics_practice import practice
 from tests.support.usecases import WEEK, calls, published_week
 
@@ -48,7 +50,7 @@ async def test_a_practice_weeks_feeds_read_by_two_parsers_at_the_right_instants(
     uids = calendar_uids(view)
     holders = sorted({c["volunteer"] for c in view["calls"] if c["volunteer"]})
     assert len(holders) >= 30
-    clock = Clock(datetime.combine(week_monday(week) - timedelta(days=2), time(12), UTC))
+    clock = FixedClock(datetime.combine(week_monday(week) - timedelta(days=2), time(12), UTC))
     checked = 0
     async with feed_client(db, clock) as client:
         for phone in holders[::4]:  # every fourth volunteer: both parsers, every event
@@ -84,7 +86,7 @@ async def test_a_swap_moves_the_event_to_the_taker_with_a_higher_sequence(db, no
     world = await published_week(db, now)
     call = next(c for c in await calls(db) if c.volunteer_id and c.starts_at > now)
     holder = call.volunteer_id
-    async with feed_client(db, Clock(now)) as client:
+    async with feed_client(db, FixedClock(now)) as client:
         holder_feed = await new_feed(db, world.group_id, holder, now)
         before = read_feed((await client.get(holder_feed)).text)
         uid = next(u for u, e in before.items() if e.summary == f"Ringround call {call.code}")
@@ -124,7 +126,7 @@ async def test_revoked_unknown_paused_and_erased_feeds_answer_the_same_404(db, n
         tokens.append(path.removeprefix("/calendar/").removesuffix(".ics"))
         return path
 
-    async with feed_client(db, Clock(now)) as client:
+    async with feed_client(db, FixedClock(now)) as client:
         unknown = await client.get(f"/calendar/{secrets.token_urlsafe(32)}.ics")
         assert unknown.status_code == 404
 
@@ -166,7 +168,7 @@ async def test_a_finished_week_stays_two_weeks_then_leaves_the_feed(sqlite_db, n
     monday = datetime.combine(week_monday(WEEK), time(12), UTC)
     seen = []
     for days in (0, 14, 20, 21):
-        async with feed_client(sqlite_db, Clock(monday + timedelta(days=days))) as client:
+        async with feed_client(sqlite_db, FixedClock(monday + timedelta(days=days))) as client:
             seen.append(len(read_feed((await client.get(path)).text)))
     assert seen[0] > 0 and seen[0] == seen[1] == seen[2] and seen[3] == 0
 
@@ -179,7 +181,7 @@ async def test_a_failing_feed_request_logs_its_path_without_the_token(
 
     monkeypatch.setattr("bot.calendar_feed.feed_for_token", broken)
     token = secrets.token_urlsafe(32)
-    async with feed_client(sqlite_db, Clock(now)) as client:
+    async with feed_client(sqlite_db, FixedClock(now)) as client:
         response = await client.get(f"/calendar/{token}.ics")
     assert response.status_code == 500
     served = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]

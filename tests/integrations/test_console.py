@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.serve import _sms_channel
+from bot.composition import sms_channel
 from config import Settings
 from integrations.console import ConsoleChannel
 from rota.outbox import Dispatcher
@@ -97,7 +97,7 @@ async def serve_week_output(db, now, *, full_text: bool) -> str:
 
 
 async def test_serve_uses_the_redacted_console_when_twilio_is_not_configured() -> None:
-    channel = await _sms_channel(Settings(_env_file=None))  # type: ignore[call-arg]
+    channel = sms_channel(Settings(_env_file=None))  # type: ignore[call-arg]
     assert isinstance(channel, ConsoleChannel) and not channel.full_text
 
 

@@ -80,7 +80,7 @@ async def test_the_dispatcher_sends_to_one_chat_at_most_once_a_second(sqlite_db)
     await queue_volunteer_note(sqlite_db, None, NOW, key="other", address="5550002")
     clock = FakeClock()
     telegram = FakeChannel("telegram")
-    telegram.clock = clock.now
+    telegram.clock = clock.monotonic
     outbox = Dispatcher(
         sqlite_db, {"telegram": telegram}, concurrency=1,
         monotonic=clock.monotonic, sleep=clock.sleep,

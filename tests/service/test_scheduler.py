@@ -10,10 +10,15 @@ from bot.scheduler import JOBS, add_jobs, build_scheduler
 from rota.storage.db import Database
 
 RUNS: list[datetime] = []
+GIVEN: list[object] = []
 
 
 async def count_run() -> None:
     RUNS.append(datetime.now(UTC))
+
+
+async def note_runtime(runtime: object = None) -> None:
+    GIVEN.append(runtime)
 
 
 async def test_three_restarts_leave_the_same_jobs(tmp_path):
@@ -46,6 +51,26 @@ async def test_runs_missed_while_stopped_happen_once_late_after_a_restart(tmp_pa
     await asyncio.sleep(0.3)
     restarted.shutdown(wait=False)
     assert len(RUNS) == 1
+
+
+async def test_the_service_scheduler_runs_each_stored_job_with_its_runtime(tmp_path):
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    runtime = object()  # stands in for the service's Runtime: it is never pickled
+    GIVEN.clear()
+    scheduler = build_scheduler(url, runtime=runtime)  # type: ignore[arg-type]
+    scheduler.start()
+    scheduler.add_job(
+        "tests.service.test_scheduler:note_runtime", "interval", minutes=5, id="probe",
+        replace_existing=True, next_run_time=datetime.now(UTC),
+    )  # fmt: skip
+    for _ in range(50):
+        if GIVEN:
+            break
+        await asyncio.sleep(0.05)
+    stored = scheduler.get_job("probe")
+    scheduler.shutdown(wait=False)
+    assert len(GIVEN) == 1 and GIVEN[0] is runtime
+    assert stored.args == () and stored.kwargs == {}  # the store keeps the reference only
 
 
 async def test_a_second_process_takes_over_when_the_leader_dies(postgres_url):

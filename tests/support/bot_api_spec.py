@@ -6,26 +6,15 @@ import contextlib
 import functools
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from integrations.fakes.bot_api_state import Invalid, Upload
 from tests.support.services import SPECS
 
 SPEC_PATH = os.environ.get(
     "RINGROUND_BOT_API_SPEC", str(SPECS / "telegram" / "bot-api-10.1.paulsonoflars.api.json")
 )
-
-
-class Invalid(Exception):
-    """A request Telegram would refuse; the message becomes the 'Bad Request: ...' description."""
-
-
-@dataclass
-class Upload:
-    filename: str | None
-    content: bytes
-    content_type: str | None
 
 
 @functools.cache

@@ -12,7 +12,7 @@ import httpx
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from bot.runtime import Runtime
+from bot.composition import build_runtime
 from bot.web import create_app
 from config import Settings
 from rota.services.audit import CLI
@@ -28,19 +28,11 @@ class FeedEvent:
     sequence: int
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @asynccontextmanager
 async def feed_client(
     db: Database, clock: Callable[[], datetime]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    runtime = Runtime(settings=Settings(), db=db, clock=clock)
+    runtime = build_runtime(Settings(), db=db, clock=clock)
     transport = httpx.ASGITransport(app=create_app(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -1,4 +1,4 @@
-"""A recording fake channel and small builders for outbox tests."""
+"""A recording channel that fails on cue, and small builders for outbox tests."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from integrations.fakes.channels import RecordingChannel
 from rota.domain import ChannelKind, PhoneKind, RecipientKind, Risk, VolunteerStatus
 from rota.outbox import queue_message
 from rota.ports import Outgoing, SendFailed, Sent
@@ -18,15 +19,12 @@ MOBILE = "+447700900123"
 LANDLINE = "+441632960001"
 
 
-class FakeChannel:
-    """Records every accepted message; fails on cue, per address, in order."""
+class FakeChannel(RecordingChannel):
+    """The shipped recording channel, failing on cue, per address, in order."""
 
     def __init__(self, name: str = "sms") -> None:
-        self.name = name
-        self.sent: list[Outgoing] = []
+        super().__init__(name)
         self.failures: dict[str, list[BaseException]] = defaultdict(list)
-        self.sent_at: list[float] = []  # the injected clock at each send, when given one
-        self.clock: list[float] | None = None
 
     def fail(self, address: str, *errors: BaseException) -> None:
         self.failures[address].extend(errors)
@@ -35,10 +33,7 @@ class FakeChannel:
         await asyncio.sleep(0)  # let concurrent dispatchers interleave here
         if self.failures[message.address]:
             raise self.failures[message.address].pop(0)
-        self.sent.append(message)
-        if self.clock is not None:
-            self.sent_at.append(self.clock[0])
-        return Sent(provider_id=f"{self.name}-{len(self.sent)}")
+        return await super().send(message)
 
     def sends_per_message(self) -> Counter[int]:
         return Counter(m.message_id for m in self.sent)

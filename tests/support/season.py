@@ -32,14 +32,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from integrations.fakes.channels import RecordingChannel
+from integrations.fakes.clock import FixedClock
 from rota.codes import LETTER_SETS
 from rota.domain import CallStatus, OutcomeKind, RecipientKind
+from rota.errors import Refused
 from rota.outbox import Dispatcher
 from rota.phones import parse_phone
 from rota.ports import Outgoing
 from rota.services import availability, calls, outcomes, patient_replies, rotas
 from rota.services.audit import CLI, Actor
-from rota.services.calls import Refused
 from rota.services.cycle import run_due_work
 from rota.services.groups import add_organiser, create_group, set_setting
 from rota.services.importing import import_patients, import_volunteers
@@ -52,7 +54,6 @@ from rota.storage.messages import Escalation, OutboxMessage
 from rota.storage.people import Organiser, Patient
 from rota.storage.rotas import Call, Rota
 from rota.windows import WeeklyWindow, local_to_utc, parse_windows, week_bounds, week_label
-from tests.support.simulation import Clock, RecordingChannel
 
 LONDON = ZoneInfo("Europe/London")
 GROUP = "Riverside PPG"
@@ -536,7 +537,7 @@ class Season:
         self.season_start = week_bounds(self.weeks[0], LONDON)[0]
         self.season_end = week_bounds(self.weeks[-1], LONDON)[1]
         self.end = self.season_end + TAIL
-        self.clock = Clock(self.start)
+        self.clock = FixedClock(self.start)
         self.channels = {name: RecordingChannel(name, self.clock) for name in ("telegram", "sms")}
         # Nothing crashes mid-send here, so the recovery pass (a transaction a run) rarely runs.
         self.dispatcher = Dispatcher(
@@ -612,7 +613,7 @@ class Season:
         while (await self.dispatcher.run_once(self.clock.now)).claimed:
             pass
         for name, channel in self.channels.items():
-            new = channel.sent[self.seen[name] :]
+            new = channel.timed(self.seen[name])
             self.seen[name] = len(channel.sent)
             for at, outgoing in new:
                 person = self.addresses.get((name, outgoing.address))
@@ -1160,7 +1161,7 @@ class Season:
             escalations = list(await session.scalars(select(Escalation)))
         esc_kind = {e.id: e.kind for e in escalations}
         sends = sorted(
-            ((at, m) for channel in self.channels.values() for at, m in channel.sent),
+            ((at, m) for channel in self.channels.values() for at, m in channel.timed()),
             key=lambda item: (item[0], item[1].message_id),
         )
         return measure(self, rota_weeks, all_calls, rows, escalations, esc_kind, sends)

@@ -2,46 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from integrations.fakes.channels import RecordingChannel
+from integrations.fakes.clock import FixedClock
 from rota.outbox import Dispatcher
 from rota.outbox.dispatcher import BATCH_SIZE
-from rota.ports import Outgoing, Sent
+from rota.ports import Outgoing
 from rota.services.cycle import run_due_work
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class RecordingChannel:
-    """Records each message with the simulated time it left."""
-
-    name: str
-    clock: Clock
-    sent: list[tuple[datetime, Outgoing]] = field(default_factory=list)
-
-    async def send(self, message: Outgoing) -> Sent:
-        self.sent.append((self.clock.now, message))
-        return Sent(provider_id=f"{self.name}-{len(self.sent)}")
 
 
 @dataclass
 class Simulation:
     db: object
-    clock: Clock
+    clock: FixedClock
     channels: dict[str, RecordingChannel]
     dispatcher: Dispatcher
 
     @classmethod
     def start(cls, db, at: datetime) -> Simulation:
-        clock = Clock(at)
+        clock = FixedClock(at)
         channels = {name: RecordingChannel(name, clock) for name in ("telegram", "sms")}
         dispatcher = Dispatcher(db, channels, rate_limits=None)
         return cls(db, clock, channels, dispatcher)
@@ -62,6 +43,6 @@ class Simulation:
 
     def sent(self) -> list[tuple[datetime, Outgoing]]:
         return sorted(
-            (item for channel in self.channels.values() for item in channel.sent),
+            (item for channel in self.channels.values() for item in channel.timed()),
             key=lambda item: (item[0], item[1].message_id),
         )

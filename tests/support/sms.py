@@ -13,10 +13,11 @@ import httpx
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from bot.runtime import Runtime
+from bot.composition import build_runtime
 from bot.web import create_app
 from config import Settings
 from config.settings import TwilioSettings
+from integrations.fakes.clock import FixedClock
 from rota.services.audit import CLI
 from rota.services.groups import set_setting
 from rota.storage import AuditEvent, InboundMessage
@@ -49,19 +50,11 @@ def sign(
 
 
 @dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class Twilio:
     """Plays Twilio: posts signed form bodies to the app, as seen through the proxy."""
 
     client: httpx.AsyncClient
-    clock: Clock
+    clock: FixedClock
     sids: list[str] = field(default_factory=list)
 
     async def post(
@@ -134,8 +127,8 @@ def twiml_parts(xml: str) -> list[str]:
 async def twilio_app(
     db: Database, now: datetime, config: Settings | None = None
 ) -> AsyncIterator[Twilio]:
-    clock = Clock(now)
-    runtime = Runtime(settings=config or settings(), db=db, clock=clock)
+    clock = FixedClock(now)
+    runtime = build_runtime(config or settings(), db=db, clock=clock)
     app = create_app(runtime)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -19,27 +19,20 @@ from sqlalchemy import select, update
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
+from bot.composition import build_runtime
 from bot.runtime import Runtime
-from bot.telegram.app import build_application
 from bot.web import create_app
 from config import Settings
 from integrations.console import ConsoleChannel
-from integrations.telegram_channel import TelegramChannel
+from integrations.fakes.clock import FixedClock
 from rota.outbox import Dispatcher
 from rota.storage import Call, Group, InboundMessage, Volunteer
 from rota.storage.db import Database
 from tests.support.bot_api_server import BotApiServer, SentMessage
 
 SECRET = "test-secret_0123456789"
+WEBHOOK = "https://ringround.example/telegram/webhook"  # updates are posted, as in webhook mode
 ORGANISER = 900001
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -48,7 +41,7 @@ class Harness:
     runtime: Runtime
     app: Application
     http: httpx.AsyncClient
-    clock: Clock
+    clock: FixedClock
     dispatcher: Dispatcher
     errors: list[BaseException] = field(default_factory=list)
 
@@ -108,9 +101,12 @@ def settings_for(db: Database, server: BotApiServer, **telegram: Any) -> Setting
 @asynccontextmanager
 async def running_bot(db: Database, now: datetime) -> AsyncIterator[Harness]:
     async with BotApiServer() as server:
-        clock = Clock(now)
-        runtime = Runtime(settings=settings_for(db, server), db=db, clock=clock)
-        app = build_application(runtime, polling=False)
+        clock = FixedClock(now)
+        sms = ConsoleChannel("sms", stream=io.StringIO())
+        runtime = build_runtime(
+            settings_for(db, server, webhook_url=WEBHOOK), db=db, clock=clock, channels={"sms": sms}
+        )
+        app = runtime.telegram
         errors: list[BaseException] = []
 
         async def keep_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -120,11 +116,6 @@ async def running_bot(db: Database, now: datetime) -> AsyncIterator[Harness]:
         app.add_error_handler(keep_error)
         async with app:
             await app.start()
-            runtime.telegram = app
-            runtime.channels = {
-                "telegram": TelegramChannel(app.bot),
-                "sms": ConsoleChannel("sms", stream=io.StringIO()),
-            }
             dispatcher = Dispatcher(db, runtime.channels, rate_limits=None)
             transport = httpx.ASGITransport(app=create_app(runtime))
             async with httpx.AsyncClient(transport=transport, base_url="http://ringround") as http:

@@ -15,13 +15,14 @@ import httpx
 from defusedxml import minidom
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from bot.composition import build_runtime
 from bot.web import create_app
+from integrations.fakes.clock import FixedClock
 from rota.domain import CallStatus
 from rota.ports import Ringer
 from rota.storage import Call, Patient, Volunteer
 from rota.storage.db import Database
-from tests.support.sms import ACCOUNT, GROUP_NUMBER, PUBLIC, Clock, Twilio, settings
+from tests.support.sms import ACCOUNT, GROUP_NUMBER, PUBLIC, Twilio, settings
 
 _sids = itertools.count(1)
 
@@ -164,8 +165,8 @@ __all__ = ["GROUP_NUMBER", "PUBLIC", "datetime"]
 @asynccontextmanager
 async def voice_app(db: Database, now: datetime, ringer: Ringer | None) -> AsyncIterator[Twilio]:
     """The real app, as `twilio_app`, with "Ring me now" placed through `ringer`."""
-    clock = Clock(now)
-    runtime = Runtime(settings=settings(), db=db, clock=clock, voice=ringer)
+    clock = FixedClock(now)
+    runtime = build_runtime(settings(), db=db, clock=clock, voice=ringer)
     transport = httpx.ASGITransport(app=create_app(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield Twilio(client, clock)

@@ -117,20 +117,27 @@ def check_meeting_body(body: Any) -> dict[str, Any]:
     if "password" in body and not _PASSCODE.fullmatch(body["password"]):
         raise Invalid("password: at most 10 of [a-z A-Z 0-9 @ - _ *]")
     if "start_time" in body:
-        start = body["start_time"]
-        if not _START_TIME.fullmatch(start):
-            raise Invalid("start_time must be yyyy-MM-ddTHH:mm:ss[Z]")
-        datetime.fromisoformat(start.removesuffix("Z"))  # a real calendar date and time
-        if not start.endswith("Z") and "timezone" not in body:
-            raise Invalid("a local start_time needs a timezone")
+        _check_start_time(body["start_time"], has_timezone="timezone" in body)
     if "timezone" in body:
-        try:
-            ZoneInfo(body["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            raise Invalid(f"unsupported timezone {body['timezone']!r}") from None
+        _check_timezone(body["timezone"])
     if "settings" in body:
         _check_fields(body["settings"], _SETTINGS_FIELDS, "settings")
     return body
+
+
+def _check_start_time(start: str, *, has_timezone: bool) -> None:
+    if not _START_TIME.fullmatch(start):
+        raise Invalid("start_time must be yyyy-MM-ddTHH:mm:ss[Z]")
+    datetime.fromisoformat(start.removesuffix("Z"))  # a real calendar date and time
+    if not start.endswith("Z") and not has_timezone:
+        raise Invalid("a local start_time needs a timezone")
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"unsupported timezone {name!r}") from None
 
 
 class ZoomServer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from bot.runtime import Runtime
+from bot.composition import build_runtime
 from bot.telegram.app import file_url_for, start_telegram, stop_telegram
 from integrations.telegram_channel import TelegramChannel
 from rota.storage.db import Database
@@ -22,7 +22,7 @@ def test_the_file_url_sits_beside_the_api_url() -> None:
 
 async def test_without_a_webhook_url_the_bot_long_polls(sqlite_db: Database, now: datetime) -> None:
     async with BotApiServer() as server:
-        runtime = Runtime(settings=settings_for(sqlite_db, server), db=sqlite_db, clock=lambda: now)
+        runtime = build_runtime(settings_for(sqlite_db, server), db=sqlite_db, clock=lambda: now)
         app = await start_telegram(runtime)
         try:
             assert app is not None and runtime.telegram is app
@@ -45,7 +45,7 @@ async def test_with_a_webhook_url_telegram_is_told_where_and_with_which_secret(
     async with BotApiServer() as server:
         url = "https://ringround.example/telegram/webhook"
         settings = settings_for(sqlite_db, server, webhook_url=url)
-        runtime = Runtime(settings=settings, db=sqlite_db, clock=lambda: now)
+        runtime = build_runtime(settings, db=sqlite_db, clock=lambda: now)
         app = await start_telegram(runtime)
         try:
             assert app is not None and app.updater is None
@@ -59,7 +59,7 @@ async def test_with_a_webhook_url_telegram_is_told_where_and_with_which_secret(
 async def test_without_a_token_the_bot_is_not_started(sqlite_db: Database, now: datetime) -> None:
     async with BotApiServer() as server:
         settings = settings_for(sqlite_db, server, token=None)
-        runtime = Runtime(settings=settings, db=sqlite_db, clock=lambda: now)
+        runtime = build_runtime(settings, db=sqlite_db, clock=lambda: now)
         assert await start_telegram(runtime) is None
         await stop_telegram(runtime)  # harmless
         assert server.calls == []

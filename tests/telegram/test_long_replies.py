@@ -8,12 +8,12 @@ import time
 from sqlalchemy import update
 
 from bot.telegram import organiser
+from integrations.fakes.telegram_html import parse_telegram_html
 from integrations.telegram_text import MAX_TEXT, split_html
 from rota.services.audit import CLI
 from rota.services.report import weekly_report
 from rota.storage import Call
 from tests.support.telegram import ORGANISER, Harness, link_telegram
-from tests.support.telegram_html import parse_telegram_html
 from tests.support.usecases import calls, published_week
 
 ANN, ANN_TG = "+447700900010", 4_400_000_010

@@ -2,8 +2,8 @@ import asyncio
 
 import pytest
 
+from rota.errors import Refused
 from rota.services.calls import (
-    Refused,
     claim_call,
     list_open_calls,
     my_calls,

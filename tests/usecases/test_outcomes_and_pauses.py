@@ -4,9 +4,10 @@ import pytest
 from sqlalchemy import select
 
 from rota.domain import ChannelKind, OutcomeKind, VolunteerStatus
+from rota.errors import Refused
 from rota.services.audit import CLI
 from rota.services.availability import pause, resume, set_availability
-from rota.services.calls import Refused, claim_call, my_calls
+from rota.services.calls import claim_call, my_calls
 from rota.services.outcomes import EMERGENCY_LINE, acknowledge, record_outcome
 from rota.services.signup import Application, create_invite, decide, join, redeem_invite
 from rota.storage import AuditEvent, Escalation, Group, Patient, Volunteer

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 
 from rota.domain import VolunteerStatus
+from rota.errors import Refused
 from rota.services.availability import pause
-from rota.services.calls import Refused, claim_call, take_swap
+from rota.services.calls import claim_call, take_swap
 from rota.storage import Call, Patient, Volunteer
 from tests.support.usecases import add_volunteers, calls, notices, published_week
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from rota.domain import OutcomeKind
+from rota.errors import NotFound
 from rota.sample import SAMPLE_DIR
 from rota.services.audit import CLI
 from rota.services.importing import import_patients
@@ -104,5 +105,5 @@ async def test_purging_blanks_old_notes_and_messages_and_is_idempotent(sqlite_db
 
 async def test_erasing_an_unknown_patient_is_a_clear_error(sqlite_db, now):
     await published_week(sqlite_db, now)
-    with pytest.raises(LookupError, match="no patient with ref"):
+    with pytest.raises(NotFound, match="no patient with ref"):
         await erase_patient(sqlite_db, None, "NOPE", actor=CLI, now=now)

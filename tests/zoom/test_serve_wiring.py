@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import serve
-from bot.runtime import Runtime
+from bot import composition, serve
 from config import Settings
 from config.settings import ZoomSettings
 from integrations.zoom import FixedLinkMeetings, ZoomMeetings
@@ -19,26 +18,28 @@ def settings(zoom: ZoomSettings | None = None) -> Settings:
 
 
 async def test_zoom_is_used_only_with_credentials():
-    assert serve._meetings(settings()) is None
+    assert composition.zoom_meetings(settings()) is None
     configured = ZoomSettings(account_id="a", client_id="c", client_secret="s")
-    meetings = serve._meetings(settings(configured))
+    meetings = composition.zoom_meetings(settings(configured))
     assert isinstance(meetings, ZoomMeetings)
     await meetings.aclose()
 
 
 def test_a_template_link_wins_over_zoom():
     zoom = object()
-    pick = serve.meetings_for(zoom)  # type: ignore[arg-type]
+    pick = composition.meetings_for(zoom)  # type: ignore[arg-type]
     assert isinstance(pick("https://meet.example.org/x"), FixedLinkMeetings)
     assert pick(None) is zoom
-    assert serve.meetings_for(None)(None) is None
+    assert composition.meetings_for(None)(None) is None
 
 
 async def test_the_link_pass_runs_until_stopped(sqlite_db, now):
     async with ZoomServer() as zoom:
         client = zoom_client(zoom)
         await published_zoom_week(sqlite_db, now)
-        runtime = Runtime(settings=settings(), db=sqlite_db, clock=lambda: now, meetings=client)
+        runtime = composition.build_runtime(
+            settings(), db=sqlite_db, clock=lambda: now, meetings=client
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(serve._meeting_links(runtime, stop))
         for _ in range(200):

@@ -1,15 +1,13 @@
-"""Handlers of the Bot API methods the test server implements beyond validation."""
+"""Handlers of the Bot API methods the fake implements beyond validation."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any
 
-from tests.support.bot_api_spec import Upload
-from tests.support.bot_api_state import ApiError, BotApiState, SentMessage
-from tests.support.telegram_html import parse_telegram_html
+from integrations.fakes.bot_api_state import ApiError, BotApiState, SentMessage, Upload
+from integrations.fakes.telegram_html import parse_telegram_html
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -21,15 +19,18 @@ def _png_size(data: bytes) -> tuple[int, int]:
 class BotApiMethods(BotApiState):
     """``_api_<method>`` handlers; methods without one get ``_generic``'s answer."""
 
+    def _generic(self, method: str, p: dict[str, Any]) -> Any:
+        raise ApiError(404, "Not Found: method not found")
+
     def _send(
         self, method: str, p: dict[str, Any], upload: Upload | None = None, **content: Any
     ) -> dict[str, Any]:
         chat_id = p["chat_id"]
-        msg = {
+        msg: dict[str, Any] = {
             "message_id": self._new_message_id(),
             "from": self._bot_sender,
             "chat": self.chat(chat_id),
-            "date": int(time.time()),
+            "date": self._now(),
         }
         raw_text = p.get("text", p.get("caption"))
         if raw_text is not None:
@@ -39,9 +40,12 @@ class BotApiMethods(BotApiState):
         markup = p.get("reply_markup")
         if markup and "inline_keyboard" in markup:  # Telegram echoes only inline keyboards
             msg["reply_markup"] = markup
-        self.messages.append(
-            SentMessage(msg["message_id"], chat_id, method, raw_text, markup, upload, payload=msg)
+        sent = SentMessage(
+            msg["message_id"], chat_id, method, raw_text, markup, upload, payload=msg
         )
+        self.messages.append(sent)
+        if self.on_message is not None:
+            self.on_message(sent)
         return msg
 
     @staticmethod
@@ -171,7 +175,9 @@ class BotApiMethods(BotApiState):
         sent.payload.pop("reply_markup", None)
         if markup:
             sent.payload["reply_markup"] = markup
-        sent.payload["edit_date"] = int(time.time())
+        sent.payload["edit_date"] = self._now()
+        if with_text and self.on_message is not None:
+            self.on_message(sent)
         return sent.payload
 
     async def _api_deleteMessage(self, p: dict[str, Any]) -> bool:
@@ -189,6 +195,12 @@ class BotApiMethods(BotApiState):
                 "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
         self.callback_answers[p["callback_query_id"]] = p
+        chat = self._query_chats.get(p["callback_query_id"])
+        if p.get("text") and chat is not None and self.on_toast is not None:
+            self.on_toast(chat, p["text"])
+        return True
+
+    async def _api_sendChatAction(self, p: dict[str, Any]) -> bool:
         return True
 
     async def _api_setMyCommands(self, p: dict[str, Any]) -> bool:
@@ -208,14 +220,3 @@ class BotApiMethods(BotApiState):
             "max_reaction_count": 11,
             "accepted_gift_types": gifts,
         }
-
-    def _generic(self, spec: dict[str, Any], method: str, p: dict[str, Any]) -> Any:
-        # Methods without a handler: a message where one is returned, otherwise plain True.
-        # (Methods returning other objects get True too; add a handler when a test needs one.)
-        if spec.get("returns", [""])[0] != "Message" or "inline_message_id" in p:
-            return True
-        if method.startswith(("edit", "stop")):  # editMessageCaption etc. change a sent message
-            sent = self._editable(p)
-            sent.payload["edit_date"] = int(time.time())
-            return sent.payload
-        return self._send(method, p) if "chat_id" in p else True

@@ -1,15 +1,27 @@
-"""What the test Bot API server remembers, and the controls and inspection tests use on it."""
+"""What the fake Bot API remembers, and the controls and inspection the demo and tests use."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tests.support.bot_api_spec import Upload
+
+class Invalid(Exception):
+    """A request Telegram would refuse; the message becomes the 'Bad Request: ...' description."""
+
+
+@dataclass
+class Upload:
+    filename: str | None
+    content: bytes
+    content_type: str | None
 
 
 @dataclass
@@ -41,16 +53,26 @@ class ApiError(Exception):
 
 
 class BotApiState:
-    """The recorded calls, sent messages, files and pending updates of one fake bot."""
+    """The recorded calls, sent messages, files and pending updates of one fake bot.
+
+    `clock` dates messages (the demo's simulated time; the wall clock without one).
+    `on_message(message)` is told of each message sent or whose text is edited, and
+    `on_toast(chat_id, text)` of each callback answer with a text: what a person sees."""
 
     def __init__(
         self,
-        token: str = "123456789:TEST-ringround-bot-token",
+        token: str = "123456789:TEST-ringround-bot-token",  # noqa: S107 - no bot has it
         *,
         username: str = "ringround_test_bot",
         first_name: str = "Ringround",
+        clock: Callable[[], datetime] | None = None,
+        on_message: Callable[[SentMessage], None] | None = None,
+        on_toast: Callable[[int | str, str], None] | None = None,
     ) -> None:
         self.token = token
+        self.clock = clock
+        self.on_message = on_message
+        self.on_toast = on_toast
         self.bot_user = {
             "id": int(token.split(":")[0]),
             "is_bot": True,
@@ -74,6 +96,7 @@ class BotApiState:
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1000)
+        self._query_chats: dict[str, int | str] = {}  # callback query id -> its chat
         self._last_message_id = 0
         self._names: dict[int, str] = {}
         self._failures: list[tuple[str, int | str | None, ApiError]] = []
@@ -180,6 +203,9 @@ class BotApiState:
     def _user(self, user_id: int, first_name: str | None) -> dict[str, Any]:
         name = self._names[user_id] = first_name or self._names.get(user_id, f"User{user_id}")
         return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
+
+    def _now(self) -> int:
+        return int(self.clock().timestamp()) if self.clock is not None else int(time.time())
 
     def _new_message_id(self) -> int:
         self._last_message_id += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.support.bot_api_spec import Invalid
+from integrations.fakes.bot_api_state import Invalid
 
 _TAG_RE = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*>"
@@ -35,7 +35,9 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2  # Telegram's entity offsets count UTF-16 units
 
 
-def _entity(name: str, attrs: dict[str, str], stack: list, where: str) -> dict | None:
+def _entity(
+    name: str, attrs: dict[str, str], stack: list[Any], where: str
+) -> dict[str, Any] | None:
     if name == "span" and attrs.get("class") != "tg-spoiler":
         raise Invalid(f'can\'t parse entities: tag "span" must have class "tg-spoiler" {where}')
     if name == "a":
@@ -59,7 +61,7 @@ def parse_telegram_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     Stricter than Telegram in one way: a bare '&' is an error, so unescaped user text fails."""
     out: list[str] = []
     entities: list[dict[str, Any]] = []
-    stack: list[tuple[str, int, dict | None]] = []
+    stack: list[tuple[str, int, dict[str, Any] | None]] = []
     pos = units = 0
     while pos < len(text):
         where = f"at byte offset {len(text[:pos].encode())}"
@@ -71,15 +73,7 @@ def parse_telegram_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             if name not in _ENTITY_TYPES:
                 raise Invalid(f'can\'t parse entities: unsupported start tag "{name}" {where}')
             if closing:
-                if not stack or stack[-1][0] != name:
-                    expected = f'"</{stack[-1][0]}>"' if stack else "no end tag"
-                    raise Invalid(
-                        f"can't parse entities: unmatched end tag {where}, "
-                        f'expected {expected}, found "</{name}>"'
-                    )
-                _, start, ent = stack.pop()
-                if ent is not None and units > start:
-                    entities.append({**ent, "offset": start, "length": units - start})
+                entities += _close(name, stack, units, where)
             else:
                 attrs = {a: v or s or b or "" for a, v, s, b in _ATTR_RE.findall(raw_attrs)}
                 attrs = {k.lower(): _ENTITY_RE.sub(_decode, v) for k, v in attrs.items()}
@@ -98,6 +92,22 @@ def parse_telegram_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     if stack:
         raise Invalid(f"can't parse entities: can't find end tag for start tag \"{stack[-1][0]}\"")
     return "".join(out), sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+
+
+def _close(
+    name: str, stack: list[tuple[str, int, dict[str, Any] | None]], units: int, where: str
+) -> list[dict[str, Any]]:
+    """An end tag closes the innermost open tag, giving its entity unless it is empty."""
+    if not stack or stack[-1][0] != name:
+        expected = f'"</{stack[-1][0]}>"' if stack else "no end tag"
+        raise Invalid(
+            f"can't parse entities: unmatched end tag {where}, "
+            f'expected {expected}, found "</{name}>"'
+        )
+    _, start, ent = stack.pop()
+    if ent is None or units <= start:
+        return []
+    return [{**ent, "offset": start, "length": units - start}]
 
 
 def _decode(m: re.Match[str]) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.support.bot_api_spec import Invalid
-from tests.support.telegram_html import parse_telegram_html
+from integrations.fakes.bot_api_state import Invalid
+from integrations.fakes.telegram_html import parse_telegram_html
 
 CHAT_ACTIONS = {
     "typing",
@@ -30,22 +30,38 @@ def check_semantics(method: str, p: dict[str, Any]) -> None:
     mode = (p.get("parse_mode") or "").lower()
     if mode not in ("", "html", "markdown", "markdownv2"):
         raise Invalid(f"unsupported parse_mode {p['parse_mode']}")
-    for key, limit, error in (
-        ("text", 4096, "message is too long"),
-        ("caption", 1024, "message caption is too long"),
-    ):
-        if isinstance(p.get(key), str) and method != "answerCallbackQuery":
-            plain = parse_telegram_html(p[key])[0] if mode == "html" else p[key]
-            if len(plain) > limit:
-                raise Invalid(f"{error} ({len(plain)} > {limit} characters)")
-            if key == "text" and not plain.strip():
-                raise Invalid("message text is empty")
+    if method != "answerCallbackQuery":
+        _check_message_lengths(p, mode)
     if method == "answerCallbackQuery" and len(p.get("text", "")) > 200:
         raise Invalid("MESSAGE_TOO_LONG: callback answer text is longer than 200 characters")
     if method == "editMessageText" and "text" not in p and "rich_message" not in p:
         raise Invalid("message text is empty")
     markup = p.get("reply_markup")
-    for r, row in enumerate(markup.get("inline_keyboard", []) if isinstance(markup, dict) else []):
+    if isinstance(markup, dict):
+        _check_inline_keyboard(markup.get("inline_keyboard", []))
+    if method == "setMyCommands":
+        _check_commands(p.get("commands", []))
+    if method == "sendChatAction" and p["action"] not in CHAT_ACTIONS:
+        raise Invalid("wrong parameter action in request")
+
+
+def _check_message_lengths(p: dict[str, Any], mode: str) -> None:
+    """Lengths count the text as shown, after HTML is parsed."""
+    for key, limit, error in (
+        ("text", 4096, "message is too long"),
+        ("caption", 1024, "message caption is too long"),
+    ):
+        if not isinstance(p.get(key), str):
+            continue
+        plain = parse_telegram_html(p[key])[0] if mode == "html" else p[key]
+        if len(plain) > limit:
+            raise Invalid(f"{error} ({len(plain)} > {limit} characters)")
+        if key == "text" and not plain.strip():
+            raise Invalid("message text is empty")
+
+
+def _check_inline_keyboard(rows: list[list[dict[str, Any]]]) -> None:
+    for r, row in enumerate(rows):
         for c, button in enumerate(row):
             actions = set(button) - _BUTTON_DECORATION
             if len(actions) != 1:
@@ -56,10 +72,11 @@ def check_semantics(method: str, p: dict[str, Any]) -> None:
                 raise Invalid(
                     f"BUTTON_DATA_INVALID: callback_data of [{r}][{c}] must be 1-64 bytes"
                 )
-    for cmd in p.get("commands", []) if method == "setMyCommands" else []:
+
+
+def _check_commands(commands: list[dict[str, Any]]) -> None:
+    for cmd in commands:
         if not re.fullmatch(r"[a-z0-9_]{1,32}", cmd["command"]):
             raise Invalid(f"BOT_COMMAND_INVALID: {cmd['command']!r}")
         if not 1 <= len(cmd["description"]) <= 256:
             raise Invalid(f"BOT_COMMAND_DESCRIPTION_INVALID for {cmd['command']!r}")
-    if method == "sendChatAction" and p["action"] not in CHAT_ACTIONS:
-        raise Invalid("wrong parameter action in request")

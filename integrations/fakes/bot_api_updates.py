@@ -1,14 +1,14 @@
-"""Incoming updates (messages, contacts, documents, button presses) as a Telegram client makes them."""
+"""Incoming updates (messages, contacts, documents, button presses) as a Telegram client
+makes them."""
 
 from __future__ import annotations
 
 import copy
-import time
 import zlib
 from typing import Any
 
-from tests.support.bot_api_state import BotApiState
-from tests.support.telegram_html import command_entities
+from integrations.fakes.bot_api_state import BotApiState, SentMessage
+from integrations.fakes.telegram_html import command_entities
 
 
 class UpdateFactory(BotApiState):
@@ -20,8 +20,8 @@ class UpdateFactory(BotApiState):
         text: str | None = None,
         chat_id: int | None = None,
         first_name: str | None = None,
-        contact: dict | None = None,
-        document: dict | None = None,
+        contact: dict[str, Any] | None = None,
+        document: dict[str, Any] | None = None,
         chat_type: str = "private",
         caption: str | None = None,
     ) -> dict[str, Any]:
@@ -31,7 +31,7 @@ class UpdateFactory(BotApiState):
             "message_id": self._new_message_id(),
             "from": self._user(user_id, first_name),
             "chat": self.chat(chat_id, chat_type),
-            "date": int(time.time()),
+            "date": self._now(),
         }
         if text is not None:
             msg["text"] = text
@@ -64,7 +64,7 @@ class UpdateFactory(BotApiState):
         file_name: str,
         mime_type: str = "text/csv",
         caption: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         stored = self.files.get(file_id, {})
         doc = {
             "file_id": file_id,
@@ -96,13 +96,14 @@ class UpdateFactory(BotApiState):
             if sent
             else {
                 "message_id": message_id,
-                "date": int(time.time()),
+                "date": self._now(),
                 "chat": self.chat(chat_id),
                 "from": self._bot_sender,
             }
         )
         query_id = str(next(self._query_ids))
         self.callback_answers.setdefault(query_id, {})
+        self._query_chats[query_id] = chat_id
         query = {
             "id": query_id,
             "from": self._user(user_id, first_name),
@@ -111,3 +112,39 @@ class UpdateFactory(BotApiState):
             "data": data,
         }
         return {"update_id": next(self._update_ids), "callback_query": query}
+
+    # --- what a person can tap: only the buttons on screen --------------------------------------
+    def _on_screen(self, chat_id: int, data: str) -> SentMessage | None:
+        """The newest message in the chat that still shows a button with this data."""
+        for message in reversed(self.messages):
+            if message.chat_id == chat_id and not message.deleted and data in self.buttons(message):
+                return message
+        return None
+
+    def tap_update(self, user_id: int, first_name: str, data: str) -> dict[str, Any] | None:
+        """A tap on the newest button with this data in the user's chat; None if none shows."""
+        message = self._on_screen(user_id, data)
+        if message is None:
+            return None
+        return self.make_callback_update(user_id, data, message.message_id, first_name=first_name)
+
+    def has_button(self, user_id: int, data: str) -> bool:
+        return self._on_screen(user_id, data) is not None
+
+    def label_of(self, user_id: int, data: str) -> str:
+        message = self._on_screen(user_id, data)
+        for row in inline_rows(message.reply_markup if message else None):
+            for label, found in row:
+                if found == data:
+                    return label
+        return data
+
+
+def inline_rows(markup: Any) -> list[list[tuple[str, str]]]:
+    """(label, callback data) of each inline button; reply keyboards are not on the message."""
+    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+        return []
+    return [
+        [(str(b["text"]), str(b.get("callback_data", ""))) for b in row]
+        for row in markup["inline_keyboard"]
+    ]
