@@ -46,6 +46,7 @@ from bot.composition import build_runtime
 from bot.web import create_app
 from config import Settings
 from integrations.console import ConsoleChannel
+from rota.buttons import CLAIM
 from rota.outbox import Dispatcher
 from rota.storage import Base, Call, Volunteer
 from rota.storage.db import Database
@@ -145,7 +146,7 @@ async def run(backend: str, count: int, seed: int) -> dict[str, list[float]]:
                     elif step == 6:
                         _, open_ids = await held_and_open(db)
                         target = rng.choice(open_ids) if open_ids else 1
-                        update = server.make_callback_update(user, f"claim:{target}", 10**9)
+                        update = server.make_callback_update(user, CLAIM.data(target), 10**9)
                     elif step in (7, 9):
                         held, _ = await held_and_open(db)
                         code, holder = rng.choice(held)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from telegram.request import BaseRequest
 
     from rota.ports import Channel, Meetings, Ringer
-    from rota.services.zoom_sessions import MeetingsFor
+    from rota.services.zoom_links import MeetingsFor
 
 
 def settings() -> Settings:

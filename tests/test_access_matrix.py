@@ -224,7 +224,7 @@ async def test_voice_routes_connect_only_the_holder_to_their_own_patient(sqlite_
     """Every role rings the group's number, presses every key and replays the connect step
     of another's call: only a holder is ever connected, and only to their own patient; and
     only that patient, ringing back, is put through to them (and the whisper is theirs alone)."""
-    from rota.services.patient_replies import greeting_name
+    from rota.services.patient_texts import greeting_name
     from tests.support.voice import call_sid, dial_in, dialled_leg, rung, spoken, twiml
 
     world = await published_week(sqlite_db, now)

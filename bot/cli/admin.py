@@ -50,17 +50,9 @@ def group_create(
 @group_app.command("list")
 def group_list(as_json: JsonFlag = False) -> None:
     """List groups with their settings."""
-    from rota.services import groups as group_service
-    from rota.storage import repository
+    from rota.services.groups import list_groups
 
-    async def work(_config: Settings, db: Database) -> list[dict[str, str]]:
-        async with db.transaction() as session:
-            return [
-                {"name": g.name, **group_service.describe_settings(g)}
-                for g in await repository.groups(session)
-            ]
-
-    rows = run(work)
+    rows = run(lambda _config, db: list_groups(db))
     if as_json:
         print_json(rows)
         return

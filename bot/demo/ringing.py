@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from bot.demo.phones import ACCOUNT_SID
 from bot.demo.transcript import volunteer_key
 from bot.voice.webhook import EMERGENCY
-from rota.domain import CallStatus, Risk, VolunteerStatus
+from rota.domain import CallStatus, Risk
+from rota.rules.ringing import takes_calls
 from rota.storage.rotas import Call
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def cast(script: Script, held: list[Call], taken: set[int | None]) -> Ringing:
         if c.id not in taken
         and c.starts_at.date() != first_day
         and c.patient_id != script.roles.stop
-        and w.volunteers[c.volunteer_id or 0].status == VolunteerStatus.ACTIVE
+        and takes_calls(w.volunteers[c.volunteer_id or 0].status)
     ]
     bridged = free[0] if free else None
     # not a high-risk patient: their missed retry would set off the make-up alerts as well

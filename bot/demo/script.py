@@ -11,16 +11,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from telegram import Update
 
 from bot.demo import ringing
 from bot.demo.transcript import patient_key, volunteer_key
 from bot.demo.world import ORGANISER_TELEGRAM, World
+from rota.buttons import TAKE
 from rota.domain import CallStatus, ChannelKind
-from rota.storage.rotas import Call, Rota
+from rota.rules.ringing import may_ring
+from rota.rules.timing import DUE_SOON, reoffer_from
+from rota.services import snapshot
+from rota.storage.rotas import Call
 
-LOOK_BEFORE = timedelta(minutes=30)  # volunteers open their calls when "due now" arrives
 ACK_AFTER = timedelta(minutes=30)
 CONCERN_NOTE = "seemed low"
 
@@ -104,14 +106,7 @@ class Script:
 
     async def calls(self) -> list[Call]:
         if self._calls is None:
-            async with self.world.db.transaction() as session:
-                query = (
-                    select(Call)
-                    .join(Rota, Rota.id == Call.rota_id)
-                    .where(Rota.week == self.week)
-                    .order_by(Call.starts_at, Call.code)
-                )
-                self._calls = list(await session.scalars(query))
+            self._calls = await snapshot.week_calls(self.world.db, self.week)
         return self._calls
 
     async def cast(self) -> None:
@@ -162,7 +157,7 @@ class Script:
 
     def _may_ring(self, vid: int, call: Call) -> bool:
         volunteer, patient = self.world.volunteers[vid], self.world.patients[call.patient_id]
-        return patient.language in volunteer.languages and volunteer.phone not in patient.never_pair
+        return may_ring(volunteer, patient, known_as=volunteer.phone)
 
     def _stopper(self, held: list[Call]) -> int | None:
         """A patient who gets check-in texts and has a second call later in the week."""
@@ -199,11 +194,11 @@ class Script:
             self._tell(f"{self._name(giver)} offers call {code} for swap (Telegram /swap)")
         if self.roles.swap and self._once("take", sunday + timedelta(minutes=30)):
             swapped, giver, taker = self.roles.swap
-            if await self.tap(volunteer_key(taker), w.telegram_ids[taker], f"take:{swapped}"):
+            if await self.tap(volunteer_key(taker), w.telegram_ids[taker], TAKE.data(swapped)):
                 self._tell(f"{self._name(taker)} takes the swap of {by_id[swapped].code}")
         if self.roles.claim:
             call_id, claimer = self.roles.claim
-            offered = by_id[call_id].starts_at - timedelta(hours=47, minutes=30)
+            offered = reoffer_from(by_id[call_id].starts_at) + timedelta(minutes=30)
             if self._once("claim", offered):
                 code, phone = by_id[call_id].code, w.volunteers[claimer].phone
                 await self.text(volunteer_key(claimer), phone, f"CLAIM {code}")
@@ -253,7 +248,7 @@ class Script:
             day = call.starts_at.date()
             if vid is None or call.status != CallStatus.PLANNED or (vid, day) in self.looked:
                 continue
-            if call.starts_at - LOOK_BEFORE <= now < call.ends_at:
+            if call.starts_at - DUE_SOON <= now < call.ends_at:
                 self.looked.add((vid, day))
                 if vid in w.telegram_ids:
                     await self.telegram(volunteer_key(vid), w.telegram_ids[vid], "/calls")

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import httpx
 from pydantic import AnyHttpUrl, SecretStr
-from sqlalchemy import select
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
@@ -36,6 +35,7 @@ from integrations.fakes.clock import FixedClock
 from rota.domain import ChannelKind
 from rota.outbox import Dispatcher
 from rota.sample import SAMPLE_DIR
+from rota.services import snapshot
 from rota.services.audit import CLI
 from rota.services.groups import add_organiser, create_group, set_setting
 from rota.services.importing import import_patients, import_volunteers
@@ -127,9 +127,7 @@ async def demo_world(folder: Path, start: datetime, transcript: Transcript) -> A
     assert isinstance(clock, FixedClock)
     try:
         group = await _populate(db, start)
-        async with db.transaction() as session:
-            volunteers = list(await session.scalars(select(Volunteer).order_by(Volunteer.id)))
-            patients = list(await session.scalars(select(Patient).order_by(Patient.id)))
+        volunteers, patients = await snapshot.everyone(db)
         _people(volunteers, patients, transcript)
 
         def shown(message: SentMessage) -> None:

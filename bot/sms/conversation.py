@@ -24,13 +24,13 @@ from rota.phones import PhoneError, parse_phone
 from rota.ports import Ringer
 from rota.services import oversight, patient_replies
 from rota.services.audit import Actor
-from rota.services.identity import phone_roles
+from rota.services.identity import Asker, Organising, group_of, who_is
 from rota.services.outcomes import EMERGENCY_LINE
-from rota.services.patient_replies import gsm_plain
+from rota.services.patient_texts import gsm_plain
 from rota.services.signup import Application, join
 from rota.sms_text import measure
 from rota.storage.db import Database
-from rota.storage.people import Group, Volunteer
+from rota.storage.people import Group
 
 log = logging.getLogger(__name__)
 
@@ -67,36 +67,35 @@ async def respond(
         if parsed.kind == Kind.JOIN:
             return await _sign_up(db, sender, parsed, now, allow_fictional)
         return None if parsed.kind == Kind.STOP else UNKNOWN_NUMBER
-    async with db.transaction() as session:
-        roles = await phone_roles(session, group.id, sender)
-    kinds = {role.kind: role.id for role in reversed(roles)}  # the first of each kind wins
-    volunteer_id = kinds.get("volunteer")
+    asker = await who_is(db, "sms", sender, group_id=group.id)
+    volunteer_id = asker.volunteer.id if asker.volunteer is not None else None
     if parsed.kind == Kind.STOP:
         return await patient_replies.opt_out(
             db, group_id=group.id, phone=sender, key=key, now=now, volunteer_id=volunteer_id
         )
-    if parsed.kind == Kind.ACK and "organiser" in kinds:  # as the Telegram button does
-        return await _acknowledge(db, group, kinds["organiser"], parsed, now)
-    if volunteer_id is not None:
-        return await _volunteer(db, group, volunteer_id, sender, parsed, now, ringer)
-    if "patient" in kinds:
+    if parsed.kind == Kind.ACK and asker.organiser is not None:  # as the Telegram button does
+        return await _acknowledge(db, asker.organiser, parsed, now)
+    if asker.volunteer is not None:
+        return await _volunteer(db, asker, sender, parsed, now, ringer)
+    if asker.patient_id is not None:
         return await answer_patient(
             db, group_id=group.id, phone=sender, parsed=parsed, body=body, key=key, now=now
         )
     if parsed.kind == Kind.JOIN:
         return await _sign_up(db, sender, parsed, now, allow_fictional)
-    return ORGANISER if "organiser" in kinds else UNKNOWN_NUMBER
+    return ORGANISER if asker.organiser is not None else UNKNOWN_NUMBER
 
 
 async def _volunteer(
     db: Database,
-    group: Group,
-    volunteer_id: int,
+    asker: Asker,
     phone: str,
     parsed: Parsed,
     now: datetime,
     ringer: Ringer | None = None,
 ) -> str:
+    assert asker.volunteer is not None
+    group = asker.volunteer.group
     if parsed.kind == Kind.START:
         # Lifts an opt-out of the same phone as a patient; the carrier unblocks it itself.
         await patient_replies.opt_in(db, group_id=group.id, phone=phone, now=now)
@@ -110,10 +109,8 @@ async def _volunteer(
     else:
         carrier_word = parsed.keyword in ("CANCEL", "END", "QUIT")
         return USAGE + (CANCEL_HINT if carrier_word else "")
-    async with db.transaction() as session:
-        volunteer = await session.get_one(Volunteer, volunteer_id)
     try:
-        reply = await execute(db, volunteer, group, command, channel="sms", now=now, ringer=ringer)
+        reply = await execute(db, asker, command, now=now, ringer=ringer)
     except Exception as error:  # a fault, not a refusal: its text is not for the volunteer
         log_fault(log, f"sms {command.verb}", error)
         reply = Reply(FAULT, ok=False)
@@ -123,13 +120,10 @@ async def _volunteer(
     return text
 
 
-async def _acknowledge(
-    db: Database, group: Group, organiser_id: int | None, parsed: Parsed, now: datetime
-) -> str:
-    assert organiser_id is not None  # organisers' roles always carry their id
+async def _acknowledge(db: Database, role: Organising, parsed: Parsed, now: datetime) -> str:
     try:
         return await oversight.acknowledge_by_text(
-            db, group.id, organiser_id, parsed.alert, now=now
+            db, role.group.id, role.organiser_id, parsed.alert, now=now
         )
     except Refused as refusal:
         return str(refusal)
@@ -173,8 +167,7 @@ async def _sign_up(
         volunteer = await join(db, request.code, application, actor=SIGN_UP_ACTOR, now=now)
     except Refused as refusal:
         return str(refusal)
-    async with db.transaction() as session:
-        group = await session.get_one(Group, volunteer.group_id)
+    group = await group_of(db, volunteer.group_id)
     # Plain GSM letters and clipped names keep the reply to one segment.
     first = gsm_plain(request.name.split()[0], 20) or "and welcome"
     thanks = NEW_VOLUNTEER.format(name=first, group=gsm_plain(group.name, 40))

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.commands import NEEDS_CODE, Command
+from bot.commands import NEEDS_CODE, VERBS, Command
 from rota.windows import WindowError, parse_windows
 
 MAX_BODY = 1600  # Twilio's limit for one inbound message; more is not a real text
@@ -31,46 +31,32 @@ OPT_OUT_WORDS = frozenset(
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 
-# Synonyms, squashed (no spaces) and upper case. None of them is a carrier keyword.
+# Each verb's own keyword (bot/commands.py), and synonyms: squashed (no spaces), upper case.
+# None of them is a carrier keyword.
 SYNONYMS: dict[str, str] = {
-    "CALLS": "calls",
+    **{verb.keyword: name for name, verb in VERBS.items()},
     "MYCALLS": "calls",
     "LIST": "calls",
-    "OPEN": "open",
     "OPENCALLS": "open",
-    "CLAIM": "claim",
-    "SWAP": "swap",
     "OFFER": "swap",
-    "TAKE": "take",
     "ACCEPT": "take",
-    "RELEASE": "release",
     "DROP": "release",
     "UNCLAIM": "release",
-    "DONE": "done",
     "OK": "done",
     "ALLWELL": "done",
-    "NOANSWER": "noanswer",
     "NOREPLY": "noanswer",
     "NA": "noanswer",
-    "CONCERN": "concern",
     "CONCERNED": "concern",
     "WORRIED": "concern",
-    "URGENT": "urgent",
     "EMERGENCY": "urgent",
-    "DECLINED": "declined",
     "DECLINE": "declined",
     "REFUSED": "declined",
-    "AVAIL": "avail",
     "AVAILABLE": "avail",
     "AVAILABILITY": "avail",
     "FREE": "avail",
-    "PAUSE": "pause",
     "AWAY": "pause",
-    "RESUME": "resume",
     "BACK": "resume",
-    "RING": "ring",
     "RINGME": "ring",
-    "HELP": "help",
     "INFO": "help",
     "COMMANDS": "help",
     "MENU": "help",

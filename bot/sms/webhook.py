@@ -25,7 +25,7 @@ from bot.sms.parser import parse_sms
 from bot.twilio_signature import is_valid_twilio_request, public_url
 from config import Settings
 from rota.outbox import apply_delivery_status
-from rota.services.identity import group_for_inbound_number
+from rota.services.identity import group_for_number
 from rota.sms_text import split_sms, without_controls
 from rota.storage import inbound
 
@@ -110,8 +110,7 @@ def routes(runtime: Runtime) -> list[Route]:
         if not _E164.fullmatch(sender):
             return twiml(None)  # e.g. a WhatsApp or short-code sender: not ours to answer
         now = runtime.clock()
-        async with runtime.db.transaction() as session:
-            group = await group_for_inbound_number(session, to)
+        group = await group_for_number(runtime.db, to)
         inbound_id = await inbound.claim(
             runtime.db, "sms", sid, group_id=group.id if group else None, now=now
         )

@@ -101,11 +101,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
         CommandHandler("take", volunteer.take_by_code),
         CommandHandler("release", volunteer.release_by_code),
         CommandHandler("resume", volunteer.resume),
-        CallbackQueryHandler(volunteer.claim_tapped, pattern=volunteer.CLAIM_PATTERN),
-        CallbackQueryHandler(volunteer.take_tapped, pattern=volunteer.TAKE_PATTERN),
-        CallbackQueryHandler(volunteer.offer_swap_tapped, pattern=volunteer.SWAP_PATTERN),
-        CallbackQueryHandler(volunteer.outcome_tapped, pattern=volunteer.OUTCOME_PATTERN),
-        CallbackQueryHandler(volunteer.ring_me_tapped, pattern=volunteer.RING_PATTERN),
+        CallbackQueryHandler(volunteer.verb_tapped, pattern=volunteer.TAPPED_PATTERN),
         # Organisers.
         CommandHandler("pending", organiser.show_pending),
         CommandHandler("rota", rota_review.review_rota),

@@ -16,14 +16,16 @@ from telegram.ext import ContextTypes
 
 from bot.telegram.organiser import NOT_ORGANISER
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
-from bot.telegram.who import Organising, asker_of, runtime_of
+from bot.telegram.who import Organising, asker_of, runtime_of, tapped
+from rota import buttons
+from rota.buttons import IMPORT, NO_IMPORT
 from rota.imports.csvfile import MAX_BYTES, header_of
 from rota.services.importing import ImportResult, import_patients, import_volunteers
 
 log = logging.getLogger(__name__)
 
-CONFIRM_PATTERN = r"^import:([0-9a-f]{8})$"
-CANCEL_PATTERN = r"^noimport:([0-9a-f]{8})$"
+CONFIRM_PATTERN = buttons.pattern([IMPORT])
+CANCEL_PATTERN = buttons.pattern([NO_IMPORT])
 SHOWN_PROBLEMS = 15
 
 
@@ -123,7 +125,7 @@ async def send_csv_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     label = (
         f"Confirm: deactivate {result.held.would_deactivate}" if result.held else "Confirm import"
     )
-    buttons = [[(label, f"import:{token}"), ("Cancel", f"noimport:{token}")]]
+    buttons = [[(label, IMPORT.data(token)), ("Cancel", NO_IMPORT.data(token))]]
     await say(update, context, describe(result), keyboard(buttons))
 
 
@@ -132,9 +134,8 @@ async def confirm_import_tapped(update: Update, context: ContextTypes.DEFAULT_TY
     if role is None:
         return
     await answer(update)
-    assert context.match is not None
     pending: dict[str, Any] = (context.user_data or {}).get("imports", {})
-    wanted = pending.pop(context.match.group(1), None)
+    wanted = pending.pop(tapped(update, [IMPORT]).value, None)
     if wanted is None:  # imported or cancelled already, or forgotten in a restart
         await say(update, context, "I no longer have that file. Please send it again.")
         return
@@ -154,7 +155,6 @@ async def confirm_import_tapped(update: Update, context: ContextTypes.DEFAULT_TY
 
 async def cancel_import_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await answer(update)
-    assert context.match is not None
-    (context.user_data or {}).get("imports", {}).pop(context.match.group(1), None)
+    (context.user_data or {}).get("imports", {}).pop(tapped(update, [NO_IMPORT]).value, None)
     await drop_buttons(update)
     await say(update, context, "Cancelled: nothing was imported.")

@@ -11,16 +11,18 @@ from telegram.ext import ContextTypes
 
 from bot.runtime import Runtime
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
-from bot.telegram.who import Asker, asker_of, runtime_of
+from bot.telegram.who import Asker, asker_of, runtime_of, tapped
+from rota import buttons
+from rota.buttons import ACKNOWLEDGE, APPROVE, REJECT
 from rota.errors import Refused
 from rota.exports.report_files import report_chart, report_text
 from rota.services import outcomes, oversight, rotas, signup
 from rota.services.report import weekly_report
 from rota.services.rotas import RotaError
-from rota.windows import week_of
+from rota.windows import next_week, week_of
 
-DECIDE_PATTERN = r"^(approve|reject):(\d{1,18})$"
-ACK_PATTERN = r"^ack:(\d{1,18})$"
+DECIDE_PATTERN = buttons.pattern([APPROVE, REJECT])
+ACK_PATTERN = buttons.pattern([ACKNOWLEDGE])
 OPEN_CALLS_PATTERN = r"^open-calls$"  # the daily digest's "Open calls" button
 NOT_ORGANISER = "Only an organiser of the group can do that."
 
@@ -40,8 +42,8 @@ async def decide_volunteer_tapped(update: Update, context: ContextTypes.DEFAULT_
     if asker is None:
         return
     await answer(update)
-    assert context.match is not None
-    approve, volunteer_id = context.match.group(1) == "approve", int(context.match.group(2))
+    button = tapped(update, [APPROVE, REJECT])
+    approve, volunteer_id = button.verb == APPROVE.verb, button.id
     runtime = runtime_of(context)
     for role in asker.organising:  # the use-case checks the volunteer is in this group
         try:
@@ -82,8 +84,8 @@ async def show_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             f"<b>{escape(volunteer.name)}</b> ({escape(volunteer.phone)}), free {escape(free)}, "
             f"up to {volunteer.max_calls} calls a week, speaks {escape(speaks)}"
         )
-        buttons = [[("Approve", f"approve:{volunteer.id}"), ("Reject", f"reject:{volunteer.id}")]]
-        await say(update, context, text, keyboard(buttons))
+        decide = [[("Approve", APPROVE.data(volunteer.id)), ("Reject", REJECT.data(volunteer.id))]]
+        await say(update, context, text, keyboard(decide))
 
 
 async def acknowledge_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,8 +93,7 @@ async def acknowledge_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if asker is None:
         return
     await answer(update)
-    assert context.match is not None
-    escalation_id = int(context.match.group(1))
+    escalation_id = tapped(update, [ACKNOWLEDGE]).id
     runtime = runtime_of(context)
     for role in asker.organising:
         try:
@@ -128,7 +129,7 @@ async def open_calls_overview(asker: Asker, runtime: Runtime) -> str:
     now = runtime.clock()
     this_week = week_of(now, ZoneInfo(role.group.timezone))
     lines = []
-    for week in dict.fromkeys([this_week, rotas.default_week(role.group, now)]):
+    for week in dict.fromkeys([this_week, next_week(this_week)]):  # as rotas.default_week
         try:
             view = await rotas.show_rota(
                 runtime.db, role.group.name, week, actor=role.actor(), now=now
@@ -188,5 +189,8 @@ async def show_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             f"{raised:%a} {raised.day} {raised:%b %H:%M}"
         )
         await say(
-            update, context, escape(text), keyboard([[("Acknowledge", f"ack:{alert['id']}")]])
+            update,
+            context,
+            escape(text),
+            keyboard([[("Acknowledge", ACKNOWLEDGE.data(alert["id"]))]]),
         )

@@ -15,17 +15,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import Command
+from bot.commands import Command, volunteer_buttons
 from bot.telegram import keyboards
 from bot.telegram.conversation import END, conversation
 from bot.telegram.render import answer, close_card, escape, say, say_reply
 from bot.telegram.volunteer import run
-from bot.telegram.who import asker_of, runtime_of
+from bot.telegram.who import asker_of, runtime_of, tapped
+from rota import buttons
 from rota.services import calls
 from rota.services.outcomes import EMERGENCY_LINE
 
 WRITING = "writing"
-NOTE_PATTERN = r"^(concern|urgent):(\d{1,18})$"
+WITH_NOTE = volunteer_buttons(with_note=True)
+NOTE_PATTERN = buttons.pattern(WITH_NOTE)
 QUESTIONS = {
     "concern": "What worried you? A few words for the organisers.",
     "urgent": "What has happened? A few words: the organisers and the practice will be alerted.",
@@ -34,8 +36,9 @@ QUESTIONS = {
 
 async def ask_for_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     await answer(update)
-    assert context.match is not None and context.user_data is not None
-    verb, call_id = context.match.group(1), int(context.match.group(2))
+    assert context.user_data is not None
+    button = tapped(update, WITH_NOTE)
+    verb, call_id = button.verb, button.id
     asker = await asker_of(update, context)
     runtime = runtime_of(context)
     if asker.volunteer is None or not await calls.holds_call(

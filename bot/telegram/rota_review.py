@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.telegram.organiser import NOT_ORGANISER
 from bot.telegram.render import UNKNOWN_USER, answer, drop_buttons, escape, keyboard, say
-from bot.telegram.who import Organising, asker_of, runtime_of
+from bot.telegram.who import Organising, asker_of, runtime_of, tapped
+from rota import buttons
+from rota.buttons import BUILD, PUBLISH
 from rota.errors import Refused
 from rota.services import rotas
 from rota.services.rotas import RotaError
+from rota.windows import next_week, week_of
 
-WEEK = r"(\d{4}-W\d{2})"
-BUILD_PATTERN = rf"^build:{WEEK}$"
-PUBLISH_PATTERN = rf"^publish:{WEEK}$"
+BUILD_PATTERN = buttons.pattern([BUILD])
+PUBLISH_PATTERN = buttons.pattern([PUBLISH])
 SHOWN_UNCOVERED = 8
 
 
@@ -44,7 +47,7 @@ def _buttons(view: dict[str, Any]) -> list[list[tuple[str, str]]]:
     if view["status"] != "draft":
         return []
     week = view["week"]
-    return [[("Publish", f"publish:{week}"), ("Rebuild", f"build:{week}")]]
+    return [[("Publish", PUBLISH.data(week)), ("Rebuild", BUILD.data(week))]]
 
 
 async def _organiser(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Organising | None:
@@ -61,7 +64,7 @@ async def review_rota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     runtime = runtime_of(context)
     now = runtime.clock()
-    week = rotas.default_week(role.group, now)
+    week = next_week(week_of(now, ZoneInfo(role.group.timezone)))  # as rotas.default_week
     try:
         view = await rotas.show_rota(runtime.db, role.group.name, week, actor=role.actor(), now=now)
     except RotaError:
@@ -69,7 +72,7 @@ async def review_rota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             update,
             context,
             f"There is no rota for {week} yet.",
-            keyboard([[(f"Build {week}", f"build:{week}")]]),
+            keyboard([[(f"Build {week}", BUILD.data(week))]]),
         )
         return
     await say(update, context, summary(view), keyboard(_buttons(view)))
@@ -80,15 +83,16 @@ async def build_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if role is None:
         return
     await answer(update, "Building the rota: this can take a few seconds.")
-    assert context.match is not None
+    week = tapped(update, [BUILD]).value
     runtime = runtime_of(context)
     try:
         built = await rotas.build_rota(
             runtime.db,
             role.group.name,
-            context.match.group(1),
+            week,
             actor=role.actor(),
             now=runtime.clock(),
+            offload=runtime.plan_in,
         )
     except Refused as error:
         await say(update, context, escape(f"Not built: {error}"))
@@ -101,13 +105,13 @@ async def publish_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if role is None:
         return
     await answer(update)
-    assert context.match is not None
+    week = tapped(update, [PUBLISH]).value
     runtime = runtime_of(context)
     try:
         view = await rotas.publish_rota(
             runtime.db,
             role.group.name,
-            context.match.group(1),
+            week,
             actor=role.actor(),
             now=runtime.clock(),
         )

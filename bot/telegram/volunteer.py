@@ -11,7 +11,15 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.commands import Command, Reply, card_text, execute, outcome_actions
+from bot.commands import (
+    OUTCOME_VERBS,
+    Command,
+    Reply,
+    card_text,
+    execute,
+    outcome_actions,
+    volunteer_buttons,
+)
 from bot.telegram import organiser
 from bot.telegram.render import (
     ORGANISER_HELP,
@@ -25,7 +33,8 @@ from bot.telegram.render import (
     say,
     say_reply,
 )
-from bot.telegram.who import Asker, asker_of, runtime_of
+from bot.telegram.who import Asker, asker_of, runtime_of, tapped
+from rota import buttons
 from rota.domain import VolunteerStatus
 from rota.errors import Refused
 from rota.services import calls
@@ -33,11 +42,9 @@ from rota.services import calls
 CARDS = 3
 LATER = "Their buttons come with /calls once the calls below are logged."
 CODE = re.compile(r"^[A-Za-z]{1,3}\d{1,3}$")
-CLAIM_PATTERN = r"^claim:(\d{1,18})$"
-TAKE_PATTERN = r"^take:(\d{1,18})$"
-SWAP_PATTERN = r"^swap:(\d{1,18})$"
-OUTCOME_PATTERN = r"^(done|noanswer|declined):(\d{1,18})$"
-RING_PATTERN = r"^ring:(\d{1,18})$"
+# Buttons that act at once; those needing a note start outcome_note.py's conversation.
+TAPPED = volunteer_buttons(with_note=False)
+TAPPED_PATTERN = buttons.pattern(TAPPED)
 
 
 def help_for(asker: Asker) -> str:
@@ -56,15 +63,7 @@ async def run(update: Update, context: ContextTypes.DEFAULT_TYPE, command: Comma
         text = "Only volunteers can do that. " + help_for(asker) if asker.known else UNKNOWN_USER
         return Reply(text, ok=False)
     runtime = runtime_of(context)
-    return await execute(
-        runtime.db,
-        asker.volunteer,
-        asker.group,
-        command,
-        channel="telegram",
-        now=runtime.clock(),
-        ringer=runtime.voice,
-    )
+    return await execute(runtime.db, asker, command, now=runtime.clock(), ringer=runtime.voice)
 
 
 async def run_and_reply(
@@ -74,11 +73,6 @@ async def run_and_reply(
     reply = await run(update, context, command)
     await say_reply(update, context, reply)
     return reply
-
-
-def _tapped_id(context: ContextTypes.DEFAULT_TYPE, group: int = 1) -> int:
-    assert context.match is not None  # the handler's anchored pattern matched
-    return int(context.match.group(group))
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -127,28 +121,13 @@ async def show_open_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await run_and_reply(update, context, Command("open"))
 
 
-async def claim_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_and_reply(update, context, Command("claim", call_id=_tapped_id(context)))
-
-
-async def take_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_and_reply(update, context, Command("take", call_id=_tapped_id(context)))
-
-
-async def offer_swap_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_and_reply(update, context, Command("swap", call_id=_tapped_id(context)))
-
-
-async def ring_me_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_and_reply(update, context, Command("ring", call_id=_tapped_id(context)))
-
-
-async def outcome_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert context.match is not None
-    verb, call_id = context.match.group(1), int(context.match.group(2))
-    reply = await run_and_reply(update, context, Command(verb, call_id=call_id))
+async def verb_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Claim, Take, Offer swap, Ring me now, or an outcome logged without a note."""
+    button = tapped(update, TAPPED)
+    reply = await run_and_reply(update, context, Command(button.verb, call_id=button.id))
     query = update.callback_query
-    if reply.ok and query is not None and query.message is not None:
+    logged = button.verb in OUTCOME_VERBS
+    if logged and reply.ok and query is not None and query.message is not None:
         await close_card(context.bot, query.message.chat.id, query.message.message_id)
 
 

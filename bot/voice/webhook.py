@@ -10,7 +10,8 @@
 
 Every request is refused with 403 unless X-Twilio-Signature proves Twilio sent it, exactly as
 for SMS (bot/sms/webhook.py). URLs carry our call id and a step, never a phone number: the
-patient's number appears only inside the `<Number>` of the TwiML that connects the call.
+patient's number appears only inside the `<Number>` of the TwiML that connects the call,
+and a volunteer's number only inside the `<Number>` that puts a patient through to them.
 Logs carry ids only.
 """
 
@@ -30,7 +31,7 @@ from bot.sms.webhook import verified_form
 from bot.twilio_signature import public_url
 from rota.errors import Refused
 from rota.services import dialling
-from rota.services.identity import group_for_inbound_number
+from rota.services.identity import group_for_number
 from rota.storage import inbound
 from rota.storage.people import Group
 
@@ -63,13 +64,18 @@ def _organiser_line(menu: dialling.Menu) -> str:
     return "To reach an organiser, message them in Telegram or by text."
 
 
-def routes(runtime: Runtime) -> list[Route]:
-    settings = runtime.settings
+class _Hooks:
+    """The voice webhooks over one runtime."""
 
-    def url(path: str, query: str = "") -> str:
-        return public_url(str(settings.public_base_url), path, query)
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
-    def dial_patient(response: VoiceResponse, bridge: dialling.Bridge, our_number: str) -> None:
+    def url(self, path: str, query: str = "") -> str:
+        return public_url(str(self.runtime.settings.public_base_url), path, query)
+
+    def dial_patient(
+        self, response: VoiceResponse, bridge: dialling.Bridge, our_number: str
+    ) -> None:
         response.say(f"Connecting you for call {bridge.code}. {END_BRIDGE}", language=LANGUAGE)
         dial = response.dial(
             caller_id=our_number,  # the group's number: the patient never sees the volunteer's
@@ -77,30 +83,32 @@ def routes(runtime: Runtime) -> list[Route]:
             timeout=RING_SECONDS,
             time_limit=bridge.time_limit_s,
             hangup_on_star=True,
-            action=url("/twilio/voice/dial", f"call={bridge.call_id}"),
+            action=self.url("/twilio/voice/dial", f"call={bridge.call_id}"),
             method="POST",
         )
         dial.number(bridge.patient_phone)
 
-    def dial_volunteer(response: VoiceResponse, back: dialling.RingBack, our_number: str) -> None:
+    def dial_volunteer(
+        self, response: VoiceResponse, back: dialling.RingBack, our_number: str
+    ) -> None:
         response.say("Putting you through to your volunteer. Please hold.", language=LANGUAGE)
         dial = response.dial(
             caller_id=our_number,  # neither sees the other's number
             answer_on_bridge=True,  # the patient hears ringing until the volunteer takes it
             timeout=RING_SECONDS,
             time_limit=back.time_limit_s,
-            action=url("/twilio/voice/dial", f"call={back.call_id}&step=back"),
+            action=self.url("/twilio/voice/dial", f"call={back.call_id}&step=back"),
             method="POST",
         )
         # The whisper asks for a key, so a volunteer's voicemail never takes the patient.
         dial.number(
             back.volunteer_phone,
-            url=url("/twilio/voice", f"step=whisper&call={back.call_id}"),
+            url=self.url("/twilio/voice", f"step=whisper&call={back.call_id}"),
             method="POST",
         )
 
-    async def voice(request: Request) -> Response:
-        form = await verified_form(request, settings)
+    async def voice(self, request: Request) -> Response:
+        form = await verified_form(request, self.runtime.settings)
         if form is None:
             return Response(status_code=403)
         if not _CALL_SID.fullmatch(form.get("CallSid", "")):
@@ -109,33 +117,32 @@ def routes(runtime: Runtime) -> list[Route]:
         # A call we placed runs from the group's number to the volunteer; a dial-in the other way.
         our_number = form.get("From", "") if outbound else form.get("To", "")
         caller = form.get("To", "") if outbound else form.get("From", "")
-        async with runtime.db.transaction() as session:
-            group = await group_for_inbound_number(session, our_number)
+        group = await group_for_number(self.runtime.db, our_number)
         if group is None:
             return _say("Sorry, this number is not in service. Goodbye.")
         step = request.query_params.get("step", "")
         call_id = request.query_params.get("call", "")
         try:
             if step in ("ring", "connect") and _CALL_ID.fullmatch(call_id):
-                return await _rung(group, caller, our_number, int(call_id), step, form)
+                return await self._rung(group, caller, our_number, int(call_id), step, form)
             if step in ("whisper", "accept") and _CALL_ID.fullmatch(call_id):
-                return await _whisper(group, caller, int(call_id), step, form)
+                return await self._whisper(group, caller, int(call_id), step, form)
             if step == "pick":
-                return await _picked(group, caller, our_number, form.get("Digits", ""))
-            return await _menu(group, caller, our_number, form["CallSid"])
+                return await self._picked(group, caller, our_number, form.get("Digits", ""))
+            return await self._menu(group, caller, our_number, form["CallSid"])
         except Refused as refused:
             return _say(str(refused))
 
-    async def _menu(group: Group, caller: str, our_number: str, call_sid: str) -> Response:
+    async def _menu(self, group: Group, caller: str, our_number: str, call_sid: str) -> Response:
         menu = await dialling.dial_in_menu(
-            runtime.db, group, caller=caller, now=runtime.clock(), call_sid=call_sid
+            self.runtime.db, group, caller=caller, now=self.runtime.clock(), call_sid=call_sid
         )
         response = VoiceResponse()
         if menu.ring_back is not None:
             log.info(
                 "voice: a patient ringing back put through for call %s", menu.ring_back.call_id
             )
-            dial_volunteer(response, menu.ring_back, our_number)
+            self.dial_volunteer(response, menu.ring_back, our_number)
             return _xml(response)
         if menu.volunteer_id is None:
             log.info("voice: call from an unregistered number refused")
@@ -143,7 +150,7 @@ def routes(runtime: Runtime) -> list[Route]:
         gather = response.gather(
             num_digits=1,
             timeout=GATHER_SECONDS,
-            action=url("/twilio/voice", "step=pick"),
+            action=self.url("/twilio/voice", "step=pick"),
             method="POST",
         )
         lines = [f"This is {group.name}."]
@@ -157,9 +164,9 @@ def routes(runtime: Runtime) -> list[Route]:
         response.hangup()
         return _xml(response)
 
-    async def _picked(group: Group, caller: str, our_number: str, digits: str) -> Response:
-        at = runtime.clock()
-        menu = await dialling.dial_in_menu(runtime.db, group, caller=caller, now=at)
+    async def _picked(self, group: Group, caller: str, our_number: str, digits: str) -> Response:
+        at = self.runtime.clock()
+        menu = await dialling.dial_in_menu(self.runtime.db, group, caller=caller, now=at)
         if menu.volunteer_id is None:
             return _say(menu.message or "Goodbye.")
         response = VoiceResponse()
@@ -172,7 +179,7 @@ def routes(runtime: Runtime) -> list[Route]:
             return _say(f"That key is not one of the choices. {EMERGENCY} Goodbye.")
         chosen = menu.calls[int(digits) - 1]
         bridge = await dialling.bridge(
-            runtime.db,
+            self.runtime.db,
             group,
             volunteer_phone=caller,
             call_id=chosen.call_id,
@@ -180,10 +187,11 @@ def routes(runtime: Runtime) -> list[Route]:
             now=at,
         )
         log.info("voice: volunteer %s connected for call %s", bridge.volunteer_id, bridge.call_id)
-        dial_patient(response, bridge, our_number)
+        self.dial_patient(response, bridge, our_number)
         return _xml(response)
 
     async def _rung(
+        self,
         group: Group,
         volunteer_phone: str,
         our_number: str,
@@ -191,17 +199,17 @@ def routes(runtime: Runtime) -> list[Route]:
         step: str,
         form: dict[str, str],
     ) -> Response:
-        at = runtime.clock()
+        at = self.runtime.clock()
         response = VoiceResponse()
         if step == "ring":
             offer = await dialling.ring_offer(
-                runtime.db, group, volunteer_phone=volunteer_phone, call_id=call_id, now=at
+                self.runtime.db, group, volunteer_phone=volunteer_phone, call_id=call_id, now=at
             )
             # A key press proves a person answered: a voicemail never gets connected.
             gather = response.gather(
                 num_digits=1,
                 timeout=GATHER_SECONDS,
-                action=url("/twilio/voice", f"step=connect&call={offer.call_id}"),
+                action=self.url("/twilio/voice", f"step=connect&call={offer.call_id}"),
                 method="POST",
             )
             gather.say(
@@ -215,7 +223,7 @@ def routes(runtime: Runtime) -> list[Route]:
         if form.get("Digits") != "1":
             return _say("Not connected. Goodbye.")
         bridge = await dialling.bridge(
-            runtime.db,
+            self.runtime.db,
             group,
             volunteer_phone=volunteer_phone,
             call_id=call_id,
@@ -223,23 +231,23 @@ def routes(runtime: Runtime) -> list[Route]:
             now=at,
         )
         log.info("voice: volunteer %s connected for call %s", bridge.volunteer_id, bridge.call_id)
-        dial_patient(response, bridge, our_number)
+        self.dial_patient(response, bridge, our_number)
         return _xml(response)
 
     async def _whisper(
-        group: Group, volunteer_phone: str, call_id: int, step: str, form: dict[str, str]
+        self, group: Group, volunteer_phone: str, call_id: int, step: str, form: dict[str, str]
     ) -> Response:
         """The volunteer's end of a patient's ring-back, before the two are connected."""
-        now = runtime.clock()
+        db, now = self.runtime.db, self.runtime.clock()
         response = VoiceResponse()
         if step == "whisper":
             code = await dialling.ring_back_whisper(
-                runtime.db, group, volunteer_phone=volunteer_phone, call_id=call_id, now=now
+                db, group, volunteer_phone=volunteer_phone, call_id=call_id, now=now
             )
             gather = response.gather(
                 num_digits=1,
                 timeout=GATHER_SECONDS,
-                action=url("/twilio/voice", f"step=accept&call={call_id}"),
+                action=self.url("/twilio/voice", f"step=accept&call={call_id}"),
                 method="POST",
             )
             gather.say(
@@ -253,16 +261,14 @@ def routes(runtime: Runtime) -> list[Route]:
             response.hangup()
             return _xml(response)
         # Remembered for the <Dial action>, which cannot tell a taken call from a declined one.
-        claim = await inbound.claim(
-            runtime.db, "voice-accept", form["CallSid"], group_id=group.id, now=now
-        )
+        claim = await inbound.claim(db, "voice-accept", form["CallSid"], group_id=group.id, now=now)
         if claim is not None:
-            await inbound.handled(runtime.db, claim, now=now)
+            await inbound.handled(db, claim, now=now)
         log.info("voice: ring-back for call %s taken", call_id)
         return _xml(response)  # an empty answer ends the whisper: the two are connected
 
-    async def dialled(request: Request) -> Response:
-        form = await verified_form(request, settings)
+    async def dialled(self, request: Request) -> Response:
+        form = await verified_form(request, self.runtime.settings)
         if form is None:
             return Response(status_code=403)
         parent = form.get("CallSid", "")
@@ -274,13 +280,12 @@ def routes(runtime: Runtime) -> list[Route]:
         outbound = form.get("Direction", "inbound").startswith("outbound")
         our_number = form.get("From", "") if outbound else form.get("To", "")
         caller = form.get("To", "") if outbound else form.get("From", "")
-        now = runtime.clock()
-        async with runtime.db.transaction() as session:
-            group = await group_for_inbound_number(session, our_number)
+        now = self.runtime.clock()
+        group = await group_for_number(self.runtime.db, our_number)
         if group is None:
             return _say("Goodbye.")
         claim = await inbound.claim(
-            runtime.db, "voice-dial", provider_id, group_id=group.id, now=now
+            self.runtime.db, "voice-dial", provider_id, group_id=group.id, now=now
         )
         if claim is None:
             log.info("voice dial result repeated for call %s: ignored", call_id)
@@ -288,10 +293,12 @@ def routes(runtime: Runtime) -> list[Route]:
         duration = form.get("DialCallDuration", "0")
         seconds = int(duration) if duration.isdigit() else 0
         if request.query_params.get("step") == "back":
-            return await _rung_back(group, form, int(call_id), provider_id, seconds, claim, now)
+            return await self._rung_back(
+                group, form, int(call_id), provider_id, seconds, claim, now
+            )
         try:
             result = await dialling.record_dial(
-                runtime.db,
+                self.runtime.db,
                 group,
                 call_id=int(call_id),
                 volunteer_phone=caller,
@@ -301,14 +308,15 @@ def routes(runtime: Runtime) -> list[Route]:
                 now=now,
             )
         except Exception as exc:  # rolled back: let Twilio's retry have another go
-            await inbound.withdraw(runtime.db, claim)
+            await inbound.withdraw(self.runtime.db, claim)
             log.error("voice dial result for call %s failed: %s", call_id, type(exc).__name__)
             return Response(status_code=500)
-        await inbound.handled(runtime.db, claim, now=now)
+        await inbound.handled(self.runtime.db, claim, now=now)
         log.info("voice dial result for call %s recorded", call_id)
         return _say(f"{result.said} {EMERGENCY}")
 
     async def _rung_back(
+        self,
         group: Group,
         form: dict[str, str],
         call_id: int,
@@ -317,29 +325,30 @@ def routes(runtime: Runtime) -> list[Route]:
         claim: int,
         now: datetime,
     ) -> Response:
+        db = self.runtime.db
         try:
             said = await dialling.record_ring_back(
-                runtime.db,
+                db,
                 group,
                 call_id=call_id,
                 patient_phone=form.get("From", ""),
                 provider_id=provider_id,
                 status=form.get("DialCallStatus", ""),
                 seconds=seconds,
-                accepted=await inbound.was_claimed(runtime.db, "voice-accept", provider_id),
+                accepted=await inbound.was_claimed(db, "voice-accept", provider_id),
                 call_sid=form["CallSid"],
                 now=now,
             )
         except Exception as exc:  # rolled back: let Twilio's retry have another go
-            await inbound.withdraw(runtime.db, claim)
+            await inbound.withdraw(db, claim)
             log.error("voice ring-back result for call %s failed: %s", call_id, type(exc).__name__)
             return Response(status_code=500)
-        await inbound.handled(runtime.db, claim, now=now)
+        await inbound.handled(db, claim, now=now)
         log.info("voice ring-back result for call %s recorded", call_id)
         return _say(said)
 
-    async def status(request: Request) -> Response:
-        form = await verified_form(request, settings)
+    async def status(self, request: Request) -> Response:
+        form = await verified_form(request, self.runtime.settings)
         if form is None:
             return Response(status_code=403)
         sid, state = form.get("CallSid", ""), form.get("CallStatus", "")
@@ -350,8 +359,11 @@ def routes(runtime: Runtime) -> list[Route]:
             log.info("voice status %s for call %s", state, call_id)
         return Response(status_code=204)
 
+
+def routes(runtime: Runtime) -> list[Route]:
+    hooks = _Hooks(runtime)
     return [
-        Route("/twilio/voice", voice, methods=["POST"]),
-        Route("/twilio/voice/dial", dialled, methods=["POST"]),
-        Route("/twilio/voice/status", status, methods=["POST"]),
+        Route("/twilio/voice", hooks.voice, methods=["POST"]),
+        Route("/twilio/voice/dial", hooks.dialled, methods=["POST"]),
+        Route("/twilio/voice/status", hooks.status, methods=["POST"]),
     ]

@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import rota.outbox.store as store
 from rota.domain import MessageStatus
-from rota.outbox import store
 from rota.outbox.hooks import default_undeliverable_hook
 from rota.outbox.models import Claimed, NumberUndeliverable, UndeliverableHook
 from rota.outbox.undeliverable import undeliverable_reason
 from rota.storage.db import Database
+from rota.storage.opt_outs import opt_out_phone
 from rota.storage.repository import Session
 
 log = logging.getLogger(__name__)
@@ -86,13 +87,13 @@ async def apply_delivery_status(
         if moved is None:
             return False  # unknown id, a repeat, or older news than we have
         if target == _S.FAILED and code == OPTED_OUT_CODE:
-            await store.record_opt_out(
+            await opt_out_phone(
                 session,
                 group_id=moved.group_id,
                 phone=moved.address,
                 now=now,
-                message_id=moved.id,
-                source="provider opt-out",
+                detail={"message_id": moved.id, "source": "provider opt-out"},
+                by=store.OPT_OUT_ACTOR,
             )
         elif target == _S.FAILED and moved.to_patient and undeliverable_reason(code):
             await mark_number_undeliverable(

@@ -28,8 +28,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import rota.outbox.store as store
 from rota.domain import ChannelKind, MessageStatus, RecipientKind
-from rota.outbox import store
 from rota.outbox.delivery import mark_number_undeliverable
 from rota.outbox.hooks import default_rewording, default_undeliverable_hook
 from rota.outbox.models import (
@@ -48,6 +48,7 @@ from rota.outbox.recovery import SendWindow, settle_interrupted
 from rota.outbox.rules import next_allowed_send, suppression_reason
 from rota.ports import Channel, SendFailed
 from rota.storage.db import Database
+from rota.storage.opt_outs import opt_out_phone
 from rota.storage.repository import Session
 
 log = logging.getLogger(__name__)
@@ -326,13 +327,13 @@ class Dispatcher:
             for outcome in outcomes:
                 message = outcome.message
                 if outcome.opted_out:
-                    await store.record_opt_out(
+                    await opt_out_phone(
                         session,
                         group_id=message.group_id,
                         phone=message.address,
                         now=now,
-                        message_id=message.id,
-                        source="provider opt-out",
+                        detail={"message_id": message.id, "source": "provider opt-out"},
+                        by=store.OPT_OUT_ACTOR,
                     )
                 if outcome.unreachable and message.recipient_kind == RecipientKind.VOLUNTEER:
                     await self._mark_unreachable(session, message, now)

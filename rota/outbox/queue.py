@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import rota.outbox.store as store
 from rota.domain import MessageStatus, RecipientKind
-from rota.outbox import store
 from rota.outbox.priority import priority_of, purpose_of
 from rota.sms_text import split_sms
 from rota.storage.repository import Session

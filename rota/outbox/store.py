@@ -16,7 +16,7 @@ from sqlalchemy import Integer, Row, Table, bindparam, func, literal, select, up
 
 from rota.domain import MessageStatus, RecipientKind
 from rota.outbox.models import Claimed, Outcome, PatientFacts, Recipients, TextingHours
-from rota.services.audit import Actor, record
+from rota.storage.audit import Actor, record
 from rota.storage.insert_once import insert_once
 from rota.storage.messages import OutboxMessage
 from rota.storage.people import Group, Patient, Volunteer
@@ -325,38 +325,6 @@ async def mark_undeliverable(
 async def readdress(session: Session, message_id: int, address: str) -> None:
     """Keep the row's address the number actually used, for recovery and opt-out matching."""
     await session.execute(update(outbox).where(outbox.c.id == message_id).values(address=address))
-
-
-async def record_opt_out(
-    session: Session,
-    *,
-    group_id: int | None,
-    phone: str,
-    now: datetime,
-    message_id: int,
-    source: str,
-) -> list[int]:
-    """Opt out every patient of the group on this phone; audited. Returns the patients changed.
-
-    Twilio blocks a number per sender, so the opt-out belongs to everyone we text from the
-    group's number on that phone. A message without a group opts out the phone everywhere.
-    """
-    stmt = update(Patient).where(Patient.phone == phone, Patient.opted_out_at.is_(None))
-    if group_id is not None:
-        stmt = stmt.where(Patient.group_id == group_id)
-    stmt = stmt.values(opted_out_at=now, updated_at=now).returning(Patient.id, Patient.group_id)
-    changed = (await session.execute(stmt, execution_options={"synchronize_session": False})).all()
-    for patient_id, patient_group in changed:
-        record(
-            session,
-            OPT_OUT_ACTOR,
-            "patient.opted_out",
-            at=now,
-            group_id=patient_group,
-            subject=f"patient:{patient_id}",
-            detail={"message_id": message_id, "source": source},
-        )
-    return [patient_id for patient_id, _ in changed]
 
 
 async def mark_volunteer_unreachable(

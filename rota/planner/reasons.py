@@ -13,9 +13,10 @@ import numpy as np
 
 from rota.languages import language_name
 from rota.planner.frequency import days_clash
-from rota.planner.model import Uncovered, VolunteerOffer
+from rota.planner.model import PatientNeed, Uncovered, VolunteerOffer
 from rota.planner.routes import Routes
 from rota.planner.week import Need, Week, in_windows_mask
+from rota.rules.ringing import may_ring, speaks
 from rota.windows import DAY_NAMES, format_windows
 
 _FULL_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -52,14 +53,16 @@ class _RawSlots:
 
     def speakers(self, language: str) -> list[VolunteerOffer]:
         if language not in self._speakers:
-            self._speakers[language] = [v for v in self.offering if language in v.languages]
+            self._speakers[language] = [v for v in self.offering if speaks(v, language)]
         return self._speakers[language]
 
-    def allowed(self, language: str, never_pair: frozenset[int]) -> list[VolunteerOffer]:
-        """Speakers of the language the patient may be paired with."""
-        key = (language, never_pair)
+    def allowed(self, patient: PatientNeed) -> list[VolunteerOffer]:
+        """The volunteers who may ring the patient, shared by patients alike."""
+        key = (patient.language, patient.never_pair)
         if key not in self._allowed:
-            self._allowed[key] = [v for v in self.speakers(language) if v.id not in never_pair]
+            self._allowed[key] = [
+                v for v in self.speakers(patient.language) if may_ring(v, patient, known_as=v.id)
+            ]
         return self._allowed[key]
 
     def fitting(self, need: Need, allowed: list[VolunteerOffer]) -> dict[int, list[int]]:
@@ -122,7 +125,7 @@ def _reason(
     speakers = raw.speakers(patient.language)
     if not speakers:
         return f"nobody speaks {language}"
-    allowed = raw.allowed(patient.language, patient.never_pair)
+    allowed = raw.allowed(patient)
     if not allowed:
         only = "the only available volunteer" if len(speakers) == 1 else "every volunteer"
         extra = "" if patient.language == "en" else f" who speaks {language}"

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from rota.planner.frequency import calls_due, days_clash, earliest_day, needs_spacing
 from rota.planner.model import HeldCall, PatientNeed, PlanRequest, VolunteerOffer
 from rota.planner.zoom import HostChoice, choose_hosts
+from rota.rules.ringing import may_ring
 from rota.windows import WeeklyWindow
 
 
@@ -60,8 +61,8 @@ class Week:
 
 
 def suits(patient: PatientNeed, volunteer: VolunteerOffer) -> bool:
-    """Language and never-pair: the rules that do not depend on time."""
-    return patient.language in volunteer.languages and volunteer.id not in patient.never_pair
+    """`may_ring` as the planner asks it: its never-pair lists hold volunteer ids."""
+    return may_ring(volunteer, patient, known_as=volunteer.id)
 
 
 def in_patient_windows(patient: PatientNeed, time: WeeklyWindow) -> bool:

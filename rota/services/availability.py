@@ -10,7 +10,7 @@ from rota.errors import Refused
 from rota.services.audit import Actor, record
 from rota.services.calls import active_volunteer, volunteer_actor
 from rota.services.notify import tell_organisers
-from rota.services.zoom_sessions import replace_host
+from rota.services.zoom_hosts import replace_host
 from rota.storage import rota_queries
 from rota.storage.db import Database
 from rota.windows import WindowError, format_windows, parse_windows

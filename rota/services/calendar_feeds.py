@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from rota.domain import RotaStatus, VolunteerStatus
 from rota.errors import NotFound, Refused
 from rota.exports.rota_files import volunteer_feed
+from rota.rules.ringing import takes_calls
 from rota.services.audit import Actor, record
 from rota.services.rotas import rota_view
 from rota.storage import calendar_feeds, rota_queries
@@ -114,7 +115,7 @@ async def feed_for_token(db: Database, token: str, *, now: datetime) -> bytes | 
     volunteer paused, gone or erased): the caller cannot tell which."""
     async with db.transaction() as session:
         volunteer = await calendar_feeds.holder_of(session, token_hash(token))
-        if volunteer is None or volunteer.status != VolunteerStatus.ACTIVE:
+        if volunteer is None or not takes_calls(volunteer.status):
             return None
         group = await session.get_one(Group, volunteer.group_id)
         views = []

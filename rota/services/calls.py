@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rota.buttons import TAKE
 from rota.domain import VolunteerStatus
 from rota.errors import Refused
 from rota.languages import language_name
+from rota.rules.ringing import may_ring, takes_calls
 from rota.services.audit import Actor, record
 from rota.services.groups import masked_calls
 from rota.services.notify import tell_organisers, tell_volunteer, when
@@ -59,11 +61,6 @@ async def active_volunteer(session: Session, volunteer_id: int) -> tuple[Volunte
         raise Refused("Thanks for signing up! An organiser will approve you soon.")
     group = await session.get_one(Group, volunteer.group_id)
     return volunteer, group
-
-
-def may_ring(volunteer: Volunteer, patient: Patient) -> bool:
-    """The one rule for who may ring whom (language, never-pair), wherever calls are offered."""
-    return patient.language in volunteer.languages and volunteer.phone not in patient.never_pair
 
 
 async def _card(session: Session, call: Call, group: Group) -> CallCard:
@@ -115,7 +112,7 @@ async def list_open_calls(
         found = []
         for call in await rota_queries.open_calls(session, group.id, now=now):
             patient = await session.get_one(Patient, call.patient_id)
-            if may_ring(volunteer, patient):
+            if may_ring(volunteer, patient, known_as=volunteer.phone):
                 found.append(
                     OpenCall(
                         call.id,
@@ -140,7 +137,9 @@ def _visible(volunteer: Volunteer, call: Call, patient: Patient, now: datetime) 
     if call.volunteer_id == volunteer.id:
         return True
     can_take = call.volunteer_id is None or call.swap_offered_at is not None
-    return can_take and call.starts_at > now and may_ring(volunteer, patient)
+    return (
+        can_take and call.starts_at > now and may_ring(volunteer, patient, known_as=volunteer.phone)
+    )
 
 
 async def find_call(
@@ -198,12 +197,12 @@ async def claim_call(
 
 async def _check_may_take(session: Session, volunteer: Volunteer, call: Call) -> None:
     """What claiming an open call and taking a swap both require of the new holder."""
-    if volunteer.status != VolunteerStatus.ACTIVE:
+    if not takes_calls(volunteer.status):
         raise Refused("You are paused. Send RESUME (or /resume) first.")
     if call.volunteer_id == volunteer.id:
         raise Refused(f"Call {call.code} is already yours.")
     patient = await session.get_one(Patient, call.patient_id)
-    if not may_ring(volunteer, patient):
+    if not may_ring(volunteer, patient, known_as=volunteer.phone):
         raise Refused(f"Call {call.code} needs someone else (language or a request).")
 
 
@@ -248,9 +247,9 @@ async def offer_swap(
         slot = when(call.starts_at, call.ends_at, tz)
         asked = 0
         for other in await rota_queries.planning_volunteers(session, group.id):
-            if other.id == volunteer.id or other.status != VolunteerStatus.ACTIVE:
+            if other.id == volunteer.id or not takes_calls(other.status):
                 continue
-            if not may_ring(other, patient):
+            if not may_ring(other, patient, known_as=other.phone):
                 continue
             asked += await tell_volunteer(
                 session,
@@ -259,7 +258,7 @@ async def offer_swap(
                 now=now,
                 text=f"Can you take call {call.code} on {slot}? The first to say yes takes it.",
                 sms_text=f"Can you take call {call.code} on {slot}? Reply TAKE {call.code}",
-                buttons=[[(f"Take {call.code}", f"take:{call.id}")]],
+                buttons=[[(f"Take {call.code}", TAKE.data(call.id))]],
             )
         record(
             session,

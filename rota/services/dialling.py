@@ -3,7 +3,7 @@ and what each ring of the patient's phone led to (docs/calls.md).
 
 The rules live here once, for a volunteer who rings the group's number (dial-in) and for one
 who asks to be rung ("Ring me now"): the caller must be an active volunteer of the group who
-holds the call, it must be within its window (give or take WINDOW_MARGIN), and the patient must
+holds the call, it must be within its window (`rota.rules.timing.may_dial`), and the patient must
 not have asked not to be called. They are checked again at the key press that connects, since
 minutes pass between the menu and the key.
 
@@ -15,26 +15,27 @@ moment of connecting, and is never put in a URL or a log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rota.buttons import CONCERN, DONE, URGENT
 from rota.domain import CallStatus, OutcomeKind, VolunteerStatus
 from rota.errors import Refused
 from rota.phones import national
+from rota.rules.ringing import takes_calls
+from rota.rules.timing import DIAL_MARGIN, may_dial
 from rota.services.audit import Actor, record
 from rota.services.calls import NOT_AVAILABLE, volunteer_actor
 from rota.services.groups import max_call_minutes
 from rota.services.notify import tell_organisers, tell_volunteer, when
 from rota.services.outcomes import record_outcome
-from rota.services.patient_replies import greeting_name
+from rota.services.patient_texts import greeting_name
 from rota.storage import attempt_queries, repository, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
 from rota.storage.rotas import Call
 
-# A volunteer may ring a little early or late: a window is when the patient expects the call.
-WINDOW_MARGIN = timedelta(minutes=30)
 # Twilio's DialCallStatus values that mean the patient was rung and did not pick up.
 UNANSWERED = frozenset({"busy", "no-answer", "failed", "canceled"})
 NOT_REGISTERED = "Sorry, this phone number is not registered with {group}. Goodbye."
@@ -116,13 +117,9 @@ async def organiser_phone(session: Session, group: Group) -> str | None:
     return group.practice_contact
 
 
-def in_window(call: Call, now: datetime) -> bool:
-    return call.starts_at - WINDOW_MARGIN <= now <= call.ends_at + WINDOW_MARGIN
-
-
 async def _check_dialable(session: Session, call: Call, now: datetime) -> Patient:
     """The patient of a call that may be connected now, or Refused saying why not."""
-    if not in_window(call, now):
+    if not may_dial(call.starts_at, call.ends_at, now):
         raise Refused(f"Call {call.code} is not due now. Please ring again in its window.")
     patient = await session.get_one(Patient, call.patient_id)
     if not patient.active or await attempt_queries.declined_calls(session, patient.id):
@@ -170,11 +167,15 @@ async def dial_in_menu(
         return Menu(volunteer.id, [], message, contact)
 
 
+def _now_in(call: Call, now: datetime) -> bool:
+    return may_dial(call.starts_at, call.ends_at, now)
+
+
 async def _ring_back(
     session: Session, group: Group, caller: str, *, now: datetime
 ) -> RingBack | None:
-    """The call a patient ringing in is put through to: one of theirs whose window (give or
-    take WINDOW_MARGIN) is now, held by an active volunteer, and no "declined" since.
+    """The call a patient ringing in is put through to: one of theirs that may be dialled now
+    (`rota.rules.timing.may_dial`), held by an active volunteer, and no "declined" since.
 
     A call already logged counts too: a patient who missed the volunteer's ring rings back.
     """
@@ -183,16 +184,16 @@ async def _ring_back(
     )
     wanted = [p for p in patients if p.active]
     calls = await attempt_queries.calls_of_patients_between(
-        session, (p.id for p in wanted), since=now - WINDOW_MARGIN, until=now + WINDOW_MARGIN
+        session, (p.id for p in wanted), since=now - DIAL_MARGIN, until=now + DIAL_MARGIN
     )
     # the call whose window is nearest now first; a couple sharing a phone may have two
-    for call in sorted(calls, key=lambda c: (not in_window(c, now), abs(c.starts_at - now))):
-        if not in_window(call, now) or call.volunteer_id is None:
+    for call in sorted(calls, key=lambda c: (not _now_in(c, now), abs(c.starts_at - now))):
+        if not _now_in(call, now) or call.volunteer_id is None:
             continue
         if await attempt_queries.declined_calls(session, call.patient_id):
             continue
         volunteer = await session.get_one(Volunteer, call.volunteer_id)
-        if volunteer.status != VolunteerStatus.ACTIVE or volunteer.unreachable_since:
+        if not takes_calls(volunteer.status) or volunteer.unreachable_since:
             continue
         record(
             session,
@@ -290,8 +291,8 @@ async def _ask_how_it_went(
         text=tell,
         sms_text=f"{tell} Reply DONE {code}, CONCERN {code} ... or URGENT {code} ...",
         buttons=[
-            [("All well", f"done:{call.id}"), ("Concern", f"concern:{call.id}")],
-            [("URGENT", f"urgent:{call.id}")],
+            [("All well", DONE.data(call.id)), ("Concern", CONCERN.data(call.id))],
+            [("URGENT", URGENT.data(call.id))],
         ],
     )
 

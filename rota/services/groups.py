@@ -254,6 +254,12 @@ def _practice_contact_shown(e164: str | None) -> str:
     return f"{e164} (not a mobile: urgent alerts cannot reach it; set a mobile)"
 
 
+async def list_groups(db: Database) -> list[dict[str, str]]:
+    """Every group with its settings, as `ringround group list` shows them."""
+    async with db.transaction() as session:
+        return [{"name": g.name, **describe_settings(g)} for g in await repository.groups(session)]
+
+
 def describe_settings(group: Group) -> dict[str, str]:
     return {
         "timezone": group.timezone,

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rota.services.calls import may_ring
+from rota.buttons import CLAIM
+from rota.rules.ringing import may_ring
+from rota.rules.timing import REOFFER_WITHIN
 from rota.services.notify import Buttons, when
 from rota.storage.people import Patient, Volunteer
 from rota.storage.rotas import Call
 from rota.windows import WeeklyWindow, parse_windows
 
-REOFFER_WITHIN = timedelta(hours=48)
 RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 MAX_LISTED = 5  # enough to choose from, short enough for one SMS
 MAKE_UP_SLOT = "make-up"  # the day's extra offer, only ever for a make-up of a missed call
@@ -105,7 +106,7 @@ def calls_for(
         open_calls,
         key=lambda c: ((c.id, volunteer.id, c.version) in offered, urgency(c, patients)),
     ):
-        if not may_ring(volunteer, patients[call.patient_id]):
+        if not may_ring(volunteer, patients[call.patient_id], known_as=volunteer.phone):
             continue
         slot = weekly_window(call, tz)
         if not any(w.contains(slot) for w in windows) or not mine.has_room(volunteer, call):
@@ -189,5 +190,5 @@ def offer_text(calls: Sequence[Call], tz: ZoneInfo) -> tuple[str, str, Buttons]:
         + f". Reply CLAIM {calls[0].code}"
         + (" (or another code)." if many else ".")
     )
-    buttons = [[(f"Claim {c.code}", f"claim:{c.id}")] for c in calls]
+    buttons = [[(f"Claim {c.code}", CLAIM.data(c.id))] for c in calls]
     return text, sms, buttons

@@ -1,4 +1,4 @@
-"""What patients text us, and every text we send to patients.
+"""What patients text us: STOP, START, HELP, and anything else for the organisers.
 
 STOP (and the carrier's synonyms, and a patient's clear phrasing such as "Please stop", read
 in bot/sms/patients.py) opts the phone out at once and is confirmed once; START opts
@@ -7,133 +7,31 @@ escalation they acknowledge. Each is in the audit log under the patient's id.
 
 A phone may belong to several patients of a group (a couple sharing a mobile). The carrier
 blocks texts per phone, so an opt-out covers all of them, and a reply names all their refs.
-
-The patient-facing templates live here too, so a test can measure every one of them
-(`PATIENT_MAX_SEGMENTS`): an over-long text is refused in tests, never trimmed at send time.
+The texts themselves are in `rota.services.patient_texts`.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from rota.phones import national
 from rota.services.audit import Actor, record
 from rota.services.notify import tell_organisers
-from rota.sms_text import is_gsm7, without_controls
+from rota.services.patient_texts import (
+    help_text,
+    opt_in_confirmation,
+    opt_out_confirmation,
+    reply_received_text,
+)
+from rota.sms_text import without_controls
 from rota.storage import repository
 from rota.storage.db import Database
 from rota.storage.messages import Escalation
+from rota.storage.opt_outs import opt_out_phone, patient_actor
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
 
-PATIENT_MAX_SEGMENTS = 2
-FIRST_NAME_MAX = 20
-GROUP_NAME_MAX = 50
 FORWARDED_MAX = 600  # of a patient's text in the organisers' alert
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "rev", "sir", "dame", "lady", "lord"})
-# Letters that do not decompose to a GSM-7 letter under NFKD.
-_SPELLED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Œ": "OE", "œ": "oe"})
-
-
-# --- Templates ------------------------------------------------------------------------------
-
-
-def gsm_plain(text: str, limit: int) -> str:
-    """`text` in the GSM-7 alphabet, at most `limit` characters.
-
-    One character outside GSM-7 (a 'ś' in a name) would send the whole text as UCS-2 and
-    halve its room, so accents are dropped ('Wiśniewski' -> 'Wisniewski') and anything with
-    no plain spelling is left out. Names here are greetings, not records.
-    """
-    plain = []
-    for ch in unicodedata.normalize("NFKD", text.translate(_SPELLED)):
-        if ch in "\r\n\f\t":
-            plain.append(" ")  # a text's own line breaks are not for a name to make
-        elif is_gsm7(ch):
-            plain.append(ch)
-    squashed = " ".join("".join(plain).split())
-    return squashed if len(squashed) <= limit else squashed[:limit].rstrip() + "."
-
-
-def greeting_name(display_name: str) -> str:
-    """'Margaret Kowalski' -> 'Margaret'; 'Mrs Doris Holt' -> 'Mrs Holt'."""
-    words = display_name.split()
-    if len(words) >= 2 and words[0].lower().rstrip(".") in _TITLES:
-        return gsm_plain(f"{words[0]} {words[-1]}", FIRST_NAME_MAX)
-    return gsm_plain(words[0], FIRST_NAME_MAX) if words else ""
-
-
-def _hello(display_name: str) -> str:
-    name = greeting_name(display_name)
-    return f"Hello {name}," if name else "Hello,"
-
-
-def check_in_text(
-    display_name: str,
-    group_name: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    tz: ZoneInfo,
-    ring_from: str | None = None,
-) -> str:
-    """The morning text on the day of a call; `ring_from` is the group's number when calls
-    come through it (masked calls), so the patient knows the call is not a stranger's."""
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    number = f" from {national(ring_from)}" if ring_from else ""
-    return (
-        f"{_hello(display_name)} a volunteer from {gsm_plain(group_name, GROUP_NAME_MAX)} "
-        f"will ring you today between {start:%H:%M} and {end:%H:%M}{number}. "
-        "Reply STOP to stop these texts."
-    )
-
-
-def zoom_invite_text(
-    display_name: str, group_name: str, starts_at: datetime, tz: ZoneInfo, join_url: str
-) -> str:
-    """The morning text on the day of a group video session."""
-    return (
-        f"{_hello(display_name)} {gsm_plain(group_name, GROUP_NAME_MAX)} meets on Zoom today "
-        f"at {starts_at.astimezone(tz):%H:%M}. Join here: {join_url} "
-        "Reply STOP to stop these texts."
-    )
-
-
-def opt_out_confirmation(group_name: str) -> str:
-    return (
-        f"You will get no more texts from {gsm_plain(group_name, GROUP_NAME_MAX)}. "
-        "Reply START to get them again."
-    )
-
-
-def opt_in_confirmation(group_name: str) -> str:
-    return (
-        f"Texts from {gsm_plain(group_name, GROUP_NAME_MAX)} are back on. Reply STOP to stop them."
-    )
-
-
-def help_text(group_name: str, practice_contact: str | None) -> str:
-    contact = f"on {practice_contact}" if practice_contact else ""
-    return (
-        f"{gsm_plain(group_name, GROUP_NAME_MAX)}: for help please call your GP practice "
-        f"{contact}. In an emergency call 999. Reply STOP to stop texts."
-    ).replace(" .", ".")
-
-
-def reply_received_text(group_name: str) -> str:
-    return (
-        f"Thank you. Your message has gone to the {gsm_plain(group_name, GROUP_NAME_MAX)} "
-        "organisers. In an emergency call 999."
-    )
-
-
-# --- Replies --------------------------------------------------------------------------------
-
-
-def _patient_actor(patient: Patient) -> Actor:
-    return Actor("patient", patient.id, "patient", "sms")
 
 
 async def _patients(session: Session, group_id: int, phone: str) -> tuple[Group, list[Patient]]:
@@ -150,7 +48,7 @@ def _audit(
     for patient in patients:
         record(
             session,
-            _patient_actor(patient),
+            patient_actor(patient.id),
             action,
             at=now,
             group_id=patient.group_id,
@@ -179,8 +77,9 @@ async def opt_out(
     """
     async with db.transaction() as session:
         group = await session.get_one(Group, group_id)
-        newly = list(await repository.opt_out_phone(session, group_id, phone, now=now))
-        _audit(session, newly, "patient.opted_out", now, source=source)
+        newly = await opt_out_phone(
+            session, group_id=group_id, phone=phone, now=now, detail={"source": source}
+        )
         if volunteer_id is not None:
             volunteer = await session.get_one(Volunteer, volunteer_id)
             record(

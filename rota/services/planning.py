@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from rota.domain import RotaStatus, VolunteerStatus
+from rota.domain import RotaStatus
 from rota.planner import (
     HeldCall,
     PatientNeed,
@@ -17,6 +17,7 @@ from rota.planner import (
     VolunteerOffer,
 )
 from rota.planner.model import LONG_WAIT
+from rota.rules.ringing import takes_calls
 from rota.storage import report_queries, rota_queries
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
@@ -28,7 +29,7 @@ DEFAULT_TIME_LIMIT_S = 20.0
 
 def is_offering(volunteer: Volunteer, monday: date) -> bool:
     """Active, and not paused into the week being planned."""
-    if volunteer.status != VolunteerStatus.ACTIVE:
+    if not takes_calls(volunteer.status):
         return False
     return volunteer.paused_until is None or volunteer.paused_until < monday
 
@@ -158,17 +159,20 @@ def summary_record(plan: Plan, refs: dict[int, str]) -> dict[str, object]:
 async def store_plan(session: Session, group: Group, rota: Rota, plan: Plan) -> None:
     """Add the plan's calls and Zoom sessions to a (draft) rota."""
     rota.status = RotaStatus.DRAFT
-    session.add_all(
-        Call(
-            group_id=group.id,
-            rota_id=rota.id,
-            patient_id=planned.patient_id,
-            volunteer_id=planned.volunteer_id,
-            code=planned.code,
-            starts_at=planned.starts_at,
-            ends_at=planned.ends_at,
-        )
-        for planned in plan.calls
+    await rota_queries.add_calls(
+        session,
+        [
+            {
+                "group_id": group.id,
+                "rota_id": rota.id,
+                "patient_id": planned.patient_id,
+                "volunteer_id": planned.volunteer_id,
+                "code": planned.code,
+                "starts_at": planned.starts_at,
+                "ends_at": planned.ends_at,
+            }
+            for planned in plan.calls
+        ],
     )
     titles = {t.id: t.title for t in await rota_queries.session_templates(session, group.id)}
     for planned in plan.sessions:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from rota.codes import next_code
 from rota.domain import CallStatus, Risk
 from rota.retry import slots_in
-from rota.services.calls import may_ring
+from rota.rules.ringing import may_ring
 from rota.services.offers import Load, window_of
 from rota.storage import rota_queries
 from rota.storage.people import Group, Patient, Volunteer
@@ -47,7 +47,9 @@ def _fits(
     *,
     over_max: bool = False,
 ) -> bool:
-    if volunteer.unreachable_since is not None or not may_ring(volunteer, patient):
+    if volunteer.unreachable_since is not None:
+        return False
+    if not may_ring(volunteer, patient, known_as=volunteer.phone):
         return False
     wanted = window_of(*slot, tz)
     if not any(w.contains(wanted) for w in parse_windows("; ".join(volunteer.availability))):
@@ -82,7 +84,7 @@ def place(
         windows = tuple(
             w
             for v in everyone
-            if may_ring(v, patient)
+            if may_ring(v, patient, known_as=v.phone)
             for w in parse_windows("; ".join(v.availability))
         )
     slots = list(

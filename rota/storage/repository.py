@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rota.domain import VolunteerStatus
@@ -134,22 +133,3 @@ async def volunteer_by_invite(session: Session, token_hash: str) -> Volunteer | 
         select(Volunteer).where(Volunteer.invite_token_hash == token_hash)
     )
     return found
-
-
-async def opt_out_phone(
-    session: Session, group_id: int, phone: str, *, now: datetime
-) -> Sequence[Patient]:
-    """Opt out every patient of the group on this number who was not already: one atomic
-    UPDATE, so two STOPs arriving together are confirmed once between them."""
-    result = await session.scalars(
-        update(Patient)
-        .where(
-            Patient.group_id == group_id,
-            Patient.phone == phone,
-            Patient.opted_out_at.is_(None),
-        )
-        .values(opted_out_at=now)
-        .returning(Patient),
-        execution_options={"synchronize_session": False},
-    )
-    return result.all()

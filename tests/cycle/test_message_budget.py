@@ -18,9 +18,10 @@ from sqlalchemy import select
 from bot.sms.conversation import respond
 from bot.sms.parser import parse_sms
 from rota.domain import OutcomeKind
+from rota.rules.timing import URGENT_REPEAT
 from rota.services import rotas
 from rota.services.audit import CLI
-from rota.services.cycle import URGENT_REPEAT, run_due_work
+from rota.services.cycle import run_due_work
 from rota.services.groups import add_organiser, set_setting
 from rota.services.hours import set_for_organiser, set_for_volunteer
 from rota.services.outcomes import record_outcome

@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from rota.domain import CallStatus, OutcomeKind, Risk
+from rota.rules.timing import MAKE_UP_AFTER
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.availability import pause
 from rota.services.calls import claim_call, release_call
-from rota.services.cycle import RECOVER_AFTER, run_due_work
+from rota.services.cycle import run_due_work
 from rota.services.offers import window_of
 from rota.services.outcomes import record_outcome
 from rota.storage import (
@@ -128,8 +129,8 @@ def _nothing_twice(sim: Simulation) -> None:
 async def test_a_high_risk_no_show_gets_a_make_up_offered_at_once_and_organisers_asked(db, week):
     crowd, call = await _week(db, week)
     sim = Simulation.start(db, call.starts_at - timedelta(hours=1))
-    await sim.run_until(call.ends_at + RECOVER_AFTER + timedelta(hours=1), step=STEP)
-    await _assert_a_good_make_up(db, call, crowd, booked_by=call.ends_at + RECOVER_AFTER + STEP)
+    await sim.run_until(call.ends_at + MAKE_UP_AFTER + timedelta(hours=1), step=STEP)
+    await _assert_a_good_make_up(db, call, crowd, booked_by=call.ends_at + MAKE_UP_AFTER + STEP)
     _nothing_twice(sim)
     offers = {m.id for m in await _rows(db, OutboxMessage) if m.key.startswith("reoffer:")}
     assert offers & {m.message_id for _, m in sim.sent()}, "the offer left the outbox"
@@ -165,9 +166,9 @@ async def test_an_open_high_risk_call_nobody_claims_is_escalated_then_made_up(db
 async def test_a_missed_call_logged_late_cancels_its_unclaimed_make_up(db):
     _crowd, call = await _week(db, "2026-W49")
     assert call.volunteer_id is not None
-    await run_due_work(db, call.ends_at + RECOVER_AFTER)
+    await run_due_work(db, call.ends_at + MAKE_UP_AFTER)
     make_up = await _make_up_of(db, call)
-    late = call.ends_at + RECOVER_AFTER + timedelta(hours=1)
+    late = call.ends_at + MAKE_UP_AFTER + timedelta(hours=1)
     await record_outcome(
         db, call.volunteer_id, kind=OutcomeKind.OK, code=call.code, channel="sms", now=late
     )

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from rota.domain import Risk
+from rota.rules.ringing import may_ring
 from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.availability import pause
-from rota.services.calls import may_ring
 from rota.services.cycle import run_due_work
 from rota.services.groups import set_setting
 from rota.services.offers import weekly_window
@@ -82,7 +82,7 @@ async def test_open_calls_go_only_to_volunteers_who_could_take_them_bundled_once
     assert len(regular) <= 2 * len(volunteers)
     for offer in offered:
         call, volunteer = calls[offer.call_id], volunteers[offer.volunteer_id]
-        assert may_ring(volunteer, patients[call.patient_id])
+        assert may_ring(volunteer, patients[call.patient_id], known_as=volunteer.phone)
         windows = parse_windows("; ".join(volunteer.availability))
         assert any(w.contains(weekly_window(call, LONDON)) for w in windows)
         assert offer.offered_at < call.starts_at
@@ -144,7 +144,7 @@ async def test_a_second_offer_in_a_day_comes_only_with_a_new_call_and_never_past
         for c in await calls(sqlite_db)
         if c.volunteer_id is not None
         and c.starts_at.astimezone(LONDON).weekday() == 0
-        and may_ring(volunteer, patients[c.patient_id])
+        and may_ring(volunteer, patients[c.patient_id], known_as=volunteer.phone)
     ]
     assert len(monday) >= 3
     saturday = datetime(2026, 11, 28, 12, 0, tzinfo=LONDON)  # within 48 h of Monday's calls

@@ -167,11 +167,11 @@ async def test_a_service_down_when_reminders_fall_due_sends_each_once_late(sqlit
 async def test_a_sweep_that_crashes_midway_duplicates_nothing_when_run_again(
     sqlite_db, now, monkeypatch
 ):
-    from rota.services import cycle
+    from rota.services import cycle, sweep
 
     await published_week(sqlite_db, now)
     moment = datetime(2026, 12, 1, 9, 45, tzinfo=UTC)
-    real = cycle.tell_volunteer
+    real = sweep.tell_volunteer
     calls_made = 0
 
     async def flaky(*args, **kwargs):
@@ -181,10 +181,10 @@ async def test_a_sweep_that_crashes_midway_duplicates_nothing_when_run_again(
             raise RuntimeError("process killed")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(cycle, "tell_volunteer", flaky)
+    monkeypatch.setattr(sweep, "tell_volunteer", flaky)
     with pytest.raises(RuntimeError):
         await cycle.run_due_work(sqlite_db, moment)
-    monkeypatch.setattr(cycle, "tell_volunteer", real)
+    monkeypatch.setattr(sweep, "tell_volunteer", real)
     await cycle.run_due_work(sqlite_db, moment)
     await cycle.run_due_work(sqlite_db, moment)
     async with sqlite_db.transaction() as session:

@@ -167,7 +167,7 @@ async def test_an_error_escaping_a_webhook_is_a_bare_500_and_one_line_without_a_
     async def broken(*_args, **_kwargs):
         raise LookupError("Joan Whitfield +447700900104")  # what a traceback could quote
 
-    monkeypatch.setattr("bot.sms.webhook.group_for_inbound_number", broken)
+    monkeypatch.setattr("bot.sms.webhook.group_for_number", broken)
     response = await week.twilio.post("/twilio/sms", sms_params(JOAN, "Hello"))
     assert response.status_code == 500 and response.text == ""
     [line] = [r for r in caplog.records if r.levelname == "ERROR"]

@@ -18,7 +18,7 @@ from bot.sms.conversation import (
     UNKNOWN_NUMBER,
     USAGE,
 )
-from rota.services.patient_replies import (
+from rota.services.patient_texts import (
     PATIENT_MAX_SEGMENTS,
     check_in_text,
     greeting_name,

@@ -50,7 +50,7 @@ from rota.services.signup import create_invite, redeem_invite
 from rota.services.weekly import weekly_work
 from rota.storage import Base, repository
 from rota.storage.db import Database
-from rota.storage.messages import Escalation, OutboxMessage
+from rota.storage.messages import DigestItem, Escalation, OutboxMessage
 from rota.storage.people import Organiser, Patient
 from rota.storage.rotas import Call, Rota
 from rota.windows import WeeklyWindow, local_to_utc, parse_windows, week_bounds, week_label
@@ -394,6 +394,13 @@ SLOT = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d\d:\d\d-\d\d:\d
 CALL_IN_LIST = re.compile(rf"\b({CODE}) ({SLOT})")
 CALL_CODE = re.compile(rf"\b[Cc]all ({CODE})\b")
 SLOT_RE = re.compile(SLOT)
+ASK_TO_CLAIM = re.compile(rf"ask a volunteer to claim ({CODE})\b")
+ACK_BY_TEXT = re.compile(r"Reply ACK (\d+) to acknowledge")
+# Outbox (or digest item) keys that tell someone about a call still needing a person.
+TOLD = (
+    "chase-organisers", "open-call", "swap-untaken", "released", "reoffer", "high-risk-missed",
+)  # fmt: skip
+ORGANISER_FINDS_SOMEONE = 0.8  # how often an organiser acts on "ask a volunteer to claim"
 MONTHS = {
     m: i
     for i, m in enumerate(
@@ -553,6 +560,7 @@ class Season:
         self.patient_by_phone: dict[str, int] = {}
         self.organisers: dict[int, str] = {}  # id -> telegram | sms
         self.acked: set[int] = set()
+        self.asked: set[str] = set()  # codes an organiser has already rung round about
         self.stoppers: set[int] = set()
         self.urgent_at: list[datetime] = []
         self.group_id = 0
@@ -1076,15 +1084,46 @@ class Season:
             when = awake(at, rng, timedelta(minutes=rng.uniform(30, 240)))
             self.at(when, self._publish(draft.group(1), actor))
             return
+        asked = ASK_TO_CLAIM.search(body)
+        if asked and asked.group(1) not in self.asked and rng.random() < ORGANISER_FINDS_SOMEONE:
+            # "ask a volunteer to claim X": the organiser rings round the team, and the first
+            # volunteer who says yes claims it with their own command.
+            self.asked.add(asked.group(1))
+            slots = SLOT_RE.findall(body)
+            slot = parse_slot(slots[-1], at) if slots else None
+            when = awake(at, rng, timedelta(minutes=rng.uniform(15, 90)))
+            self.at(when, self._ask_round(asked.group(1), slot))
         escalation = button(message, "ack")
-        if escalation is None or escalation in self.acked or channel != "telegram":
-            return  # SMS organisers have no way to acknowledge today
+        if escalation is None:
+            reply = ACK_BY_TEXT.search(body)  # SMS organisers: "Reply ACK 12 to acknowledge."
+            escalation = int(reply.group(1)) if reply else None
+        if escalation is None or escalation in self.acked:
+            return
         self.acked.add(escalation)
         if body.startswith(("URGENT", "STILL UNACKNOWLEDGED")):
             delay = timedelta(minutes=rng.uniform(3, 40))
         else:
             delay = timedelta(hours=rng.uniform(1, 20))
         self.at(awake(at, rng, delay), self._acknowledge(escalation, organiser_id, actor))
+
+    def _ask_round(
+        self, code: str, slot: tuple[datetime, datetime] | None
+    ) -> Callable[[], Awaitable[None]]:
+        async def ask_round() -> None:
+            team = [a for a in self.volunteers.values() if a.status == "active"]
+            if slot is not None:
+                team = [a for a in team if a.free_at(*slot)]
+            self.rng.shuffle(team)
+            for agent in sorted(team, key=lambda a: a.load(slot[0]) if slot else 0)[:4]:
+                if agent.rng.random() < 0.4:
+                    continue  # did not pick up, or cannot this time
+                self.ledger.actions["organiser asked"] += 1
+                before = self.ledger.actions["claim won"]
+                await self._claim(agent, code, None)()
+                if self.ledger.actions["claim won"] > before:
+                    return
+
+        return ask_round
 
     def _publish(self, week: str, actor: Actor) -> Callable[[], Awaitable[None]]:
         async def publish() -> None:
@@ -1159,12 +1198,19 @@ class Season:
             all_calls = list(await session.scalars(select(Call)))
             rows = {m.id: m for m in await session.scalars(select(OutboxMessage))}
             escalations = list(await session.scalars(select(Escalation)))
+            # A routine notice travels inside an organiser's daily digest under its own key.
+            carried = {
+                (item.key, item.digest_key)
+                for item in await session.scalars(
+                    select(DigestItem).where(DigestItem.digest_key.is_not(None))
+                )
+            }
         esc_kind = {e.id: e.kind for e in escalations}
         sends = sorted(
             ((at, m) for channel in self.channels.values() for at, m in channel.timed()),
             key=lambda item: (item[0], item[1].message_id),
         )
-        return measure(self, rota_weeks, all_calls, rows, escalations, esc_kind, sends)
+        return measure(self, rota_weeks, all_calls, rows, escalations, esc_kind, sends, carried)
 
 
 # ---- the figures ----------------------------------------------------------------------------
@@ -1251,6 +1297,7 @@ def measure(
     escalations: list[Escalation],
     esc_kind: dict[int, str],
     sends: list[tuple[datetime, Outgoing]],
+    carried: set[tuple[str, str | None]],
 ) -> SeasonFigures:
     ledger, patients = season.ledger, season.patients
     weeks = [WeekFigures(w) for w in season.weeks]
@@ -1267,6 +1314,9 @@ def measure(
     for call in all_calls:
         by_patient_week[(call.patient_id, rota_weeks[call.rota_id])].append(call)
     seeds = {v.id: v.seed for v in season.volunteers.values()}
+    # A patient whose language or windows no volunteer shares cannot be rung at all: the
+    # gap goals hold "while capacity allows", so they are counted apart, not in the gaps.
+    reachable = {pid for pid, p in patients.items() if any(_overlap(p, v) for v in seeds.values())}
     patient_seeds = list(patients.values())
     for i, (start, end) in enumerate(bounds):
         week = weeks[i]
@@ -1288,7 +1338,7 @@ def measure(
         for risk in RISKS:
             longest = 0.0
             for pid, seed in patients.items():
-                if seed.risk != risk:
+                if seed.risk != risk or pid not in reachable:
                     continue
                 for a, b in _gaps(contacts.get(pid, []), season.season_start, season.season_end):
                     b = min(b, end)
@@ -1345,18 +1395,24 @@ def measure(
             (
                 (b - a).total_seconds() / 86400
                 for pid, seed in patients.items()
-                if seed.risk == risk
+                if seed.risk == risk and pid in reachable
                 for a, b in _gaps(contacts.get(pid, []), season.season_start, season.season_end)
             ),
             default=0.0,
         )
-    safety = _safety(season, all_calls, rota_weeks, rows, escalations, esc_kind, sends)
+    safety = _safety(season, all_calls, rota_weeks, rows, escalations, esc_kind, sends, carried)
     facts = {
         "calls planned or added": sum(1 for c in all_calls if rota_weeks[c.rota_id] in index),
         "calls rung": len(ledger.rings),
         "no-shows": len(ledger.no_shows),
         "outcomes logged": sum(1 for c in all_calls if c.status == CallStatus.DONE),
         "messages sent (all, whole run)": len(sends),
+        **{
+            f"{risk}-risk patients no volunteer can ring (not in the gaps)": sum(
+                1 for pid, p in patients.items() if p.risk == risk and pid not in reachable
+            )
+            for risk in RISKS
+        },
     }
     timings = {
         what: f"{season.timings[what]:.0f} s / {season.counts[what]}" for what in season.timings
@@ -1385,6 +1441,7 @@ def _safety(
     escalations: list[Escalation],
     esc_kind: dict[int, str],
     sends: list[tuple[datetime, Outgoing]],
+    carried: set[tuple[str, str | None]],
 ) -> Safety:
     safety = Safety()
     times = Counter(m.message_id for _, m in sends)
@@ -1410,6 +1467,7 @@ def _safety(
         ):
             safety.to_not_consenting += 1
     sent_keys = {rows[m.message_id].key for _, m in sends}
+    sent_keys |= {key for key, digest in carried if digest in sent_keys}
     heads = {":".join(k.split(":")[:2]) for k in sent_keys}
     escalated_calls = {e.call_id for e in escalations if e.call_id is not None}
     season_weeks = set(season.weeks)
@@ -1419,10 +1477,7 @@ def _safety(
             continue
         if call.ends_at + timedelta(hours=25) > season.end:
             continue
-        told = any(
-            f"{head}:{call.id}" in heads
-            for head in ("chase-organisers", "open-call", "swap-untaken", "released", "reoffer")
-        )
+        told = any(f"{head}:{call.id}" in heads for head in TOLD)
         if not told and call.id not in escalated_calls:
             risk = season.patients[call.patient_id].risk
             safety.lost.append(f"{week} {call.code} ({risk})")

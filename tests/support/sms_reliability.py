@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from rota.services.notify import text_patient
-from rota.services.patient_replies import check_in_text
+from rota.services.patient_texts import check_in_text
 from rota.storage import Patient
 
 LONDON = ZoneInfo("Europe/London")

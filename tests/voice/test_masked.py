@@ -15,7 +15,8 @@ from rota.services.audit import CLI
 from rota.services.calls import my_calls
 from rota.services.cycle import run_due_work
 from rota.services.groups import GroupError, describe_settings, set_setting
-from rota.storage import Group, OutboxMessage, Patient
+from rota.services.identity import who_is
+from rota.storage import OutboxMessage, Patient
 from tests.support.sms import GROUP_NUMBER
 from tests.support.usecases import WEEK
 from tests.support.voice import a_held_call
@@ -53,10 +54,9 @@ async def test_with_masked_calls_volunteers_see_no_patient_number_on_any_channel
     for volunteer in week.world.volunteers.values():
         if volunteer.status != "active":
             continue
-        async with week.db.transaction() as session:
-            group = await session.get_one(Group, volunteer.group_id)
+        asker = await who_is(week.db, "sms", volunteer.phone, group_id=volunteer.group_id)
         for verb in ("calls", "open", "help"):
-            reply = await execute(week.db, volunteer, group, Command(verb), channel="sms", now=now)
+            reply = await execute(week.db, asker, Command(verb), now=now)
             seen.append(reply.text)
             seen += [a.sms for row in reply.actions for a in row]
         for card in await my_calls(week.db, volunteer.id, channel="telegram", now=now):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from rota.domain import CallStatus, OutcomeKind, VolunteerStatus
-from rota.services.dialling import WINDOW_MARGIN
+from rota.rules.timing import DIAL_MARGIN
 from rota.storage import AuditEvent, Call, CallAttempt, OutboxMessage, Outcome, Volunteer
 from tests.support.sms import GROUP_NUMBER
 from tests.support.voice import (
@@ -168,14 +168,14 @@ async def test_a_ring_back_the_volunteer_does_not_take_is_no_no_answer_and_organ
 
 async def test_outside_the_window_the_patient_is_not_connected(week):
     held = await _alone_in_window(week.db)
-    margin = WINDOW_MARGIN + timedelta(minutes=1)
+    margin = DIAL_MARGIN + timedelta(minutes=1)
     for at in (held.call.starts_at - margin, held.call.ends_at + margin):
         week.twilio.clock.now = at
         text, root = await _ring_in(week, held, call_sid())
         assert root.find(".//Dial") is None and held.volunteer.phone not in text
         assert "07700 900999" in spoken(root)
     # just inside the margin, they are
-    week.twilio.clock.now = held.call.ends_at + WINDOW_MARGIN - timedelta(minutes=1)
+    week.twilio.clock.now = held.call.ends_at + DIAL_MARGIN - timedelta(minutes=1)
     _text, root = await _ring_in(week, held, call_sid())
     assert [n.text for n in root.iter("Number")] == [held.volunteer.phone]
     assert len(await _told_organisers(week.db)) >= 2

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from rota.domain import ChannelKind, VolunteerStatus
 from rota.services import availability, rotas
 from rota.services.audit import CLI
-from rota.services.zoom_sessions import HostChange, ensure_meeting_links
+from rota.services.zoom_hosts import HostChange
+from rota.services.zoom_links import ensure_meeting_links
 from rota.storage import DigestItem, Volunteer, zoom_queries
 from rota.storage.rotas import ZoomSession
 from tests.support.zoom_server import ZoomServer

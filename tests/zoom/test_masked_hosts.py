@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from rota.services.audit import CLI
 from rota.services.groups import set_setting
-from rota.services.patient_replies import greeting_name
+from rota.services.patient_texts import greeting_name
 from tests.support.zoom_server import ZoomServer
 from tests.support.zoom_world import (
     ORGANISER_CHAT,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from rota.services import rotas
 from rota.services.audit import CLI
-from rota.services.zoom_sessions import ensure_meeting_links
+from rota.services.zoom_links import ensure_meeting_links
 from tests.support.zoom_server import ZoomServer
 from tests.support.zoom_world import (
     ORGANISER_CHAT,
