@@ -9,6 +9,7 @@ from typing import Any
 
 from config import Settings
 from rota.ports import Channel, Meetings, Ringer
+from rota.services.solving import Offload, in_thread
 from rota.storage.db import Database
 
 
@@ -25,3 +26,4 @@ class Runtime:
     voice: Ringer | None = None  # "Ring me now" through Twilio Voice when configured
     meetings: Meetings | None = None  # Zoom when configured; None: template links only
     state: dict[str, Any] = field(default_factory=dict)  # health facts: scheduler, dispatcher
+    plan_in: Offload = in_thread  # where organisers' builds are solved; `serve` may use its pool

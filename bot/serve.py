@@ -25,6 +25,7 @@ from config import Settings
 from integrations.console import ConsoleChannel
 from rota.outbox import Dispatcher
 from rota.services import planning_jobs
+from rota.services.solving import in_pool
 from rota.services.unreachable import tell_organisers_unreachable
 from rota.services.zoom_links import ensure_meeting_links
 from rota.storage.migrate import is_up_to_date
@@ -74,14 +75,14 @@ async def _meeting_links(runtime: Runtime, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), delay)
 
 
-def _planning_pool(runtime: Runtime) -> tuple[int, Executor | None]:
-    """Processes that plan drafts for every group of the deployment (planning_jobs.py):
-    on PostgreSQL up to PLANNING_WORKERS per instance, more instances adding more; SQLite
-    has one writer, so one in-process worker. Spawned, not forked: a fork of a process
-    running an event loop and threads is not safe."""
-    if runtime.db.is_sqlite:
-        return 1, None
-    count = max(1, min(PLANNING_WORKERS, os.cpu_count() or 1))
+def _planning_pool(runtime: Runtime) -> tuple[int, Executor]:
+    """Processes that plan: every group's weekly draft (planning_jobs.py) and organisers'
+    builds. A solve is CPU-bound Python around OR-Tools; in a thread it would take the GIL
+    from the loop answering volunteers (benchmarks/reply_during_build.py), so it gets a
+    process. On PostgreSQL up to PLANNING_WORKERS per instance, more instances adding more;
+    SQLite has one writer, so one worker. Spawned, not forked: a fork of a process running
+    an event loop and threads is not safe."""
+    count = 1 if runtime.db.is_sqlite else max(1, min(PLANNING_WORKERS, os.cpu_count() or 1))
     return count, ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
 
 
@@ -106,7 +107,8 @@ def build_lifespan(runtime: Runtime) -> Any:
             tasks.append(asyncio.create_task(_meeting_links(runtime, stop), name="meeting-links"))
 
         planners, pool = _planning_pool(runtime)
-        solve = planning_jobs.thread_solver() if pool is None else planning_jobs.pool_solver(pool)
+        solve = planning_jobs.pool_solver(pool)
+        runtime.plan_in = in_pool(pool)  # the Build button's solves (bot/telegram/rota_review.py)
         runtime.state.update(scheduler="standby", dispatcher="running", planners=planners)
         tasks = [
             asyncio.create_task(dispatcher.run(stop, runtime.clock), name="dispatcher"),
@@ -122,8 +124,7 @@ def build_lifespan(runtime: Runtime) -> Any:
         finally:
             stop.set()  # the dispatcher finishes and records its current pass
             await asyncio.gather(*tasks, return_exceptions=True)
-            if pool is not None:  # a plan cut short is taken again after its lease
-                pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)  # a cut-short job is taken again
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             await leadership.release()

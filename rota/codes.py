@@ -36,12 +36,14 @@ def keep_codes(
     unless it is now taken, then get the day's next free one. `planned` is (key, code, weekday)
     per call, in the plan's order."""
     codes: list[str | None] = [previous.get(key) for key, _, _ in planned]
-    used = {c for c in codes if c is not None} | {code for _, code, _ in planned}
+    taken = {c for c in codes if c is not None}  # codes given so far
+    used = taken | {code for _, code, _ in planned}
     for index, (_, code, weekday) in enumerate(planned):
         if codes[index] is not None:
             continue
-        if code in {c for c in codes if c is not None}:
+        if code in taken:
             code = next_code(used, monday, weekday)
             used.add(code)
         codes[index] = code
+        taken.add(code)
     return [c for c in codes if c is not None]

@@ -92,6 +92,7 @@ async def build_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             week,
             actor=role.actor(),
             now=runtime.clock(),
+            offload=runtime.plan_in,
         )
     except Refused as error:
         await say(update, context, escape(f"Not built: {error}"))

@@ -159,17 +159,20 @@ def summary_record(plan: Plan, refs: dict[int, str]) -> dict[str, object]:
 async def store_plan(session: Session, group: Group, rota: Rota, plan: Plan) -> None:
     """Add the plan's calls and Zoom sessions to a (draft) rota."""
     rota.status = RotaStatus.DRAFT
-    session.add_all(
-        Call(
-            group_id=group.id,
-            rota_id=rota.id,
-            patient_id=planned.patient_id,
-            volunteer_id=planned.volunteer_id,
-            code=planned.code,
-            starts_at=planned.starts_at,
-            ends_at=planned.ends_at,
-        )
-        for planned in plan.calls
+    await rota_queries.add_calls(
+        session,
+        [
+            {
+                "group_id": group.id,
+                "rota_id": rota.id,
+                "patient_id": planned.patient_id,
+                "volunteer_id": planned.volunteer_id,
+                "code": planned.code,
+                "starts_at": planned.starts_at,
+                "ends_at": planned.ends_at,
+            }
+            for planned in plan.calls
+        ],
     )
     titles = {t.id: t.title for t in await rota_queries.session_templates(session, group.id)}
     for planned in plan.sessions:

@@ -7,8 +7,9 @@ third, guarded twice: by the job's attempt number (a worker whose lease ran out 
 job another took writes nothing) and by the rota's revision (rotas.store_draft, the same
 write-back as `ringround rota build`).
 
-Planning is CPU-bound: on PostgreSQL `serve` hands plans to a pool of processes
-(`pool_solver`); SQLite keeps one in-process worker (`thread_solver`), as it has one writer.
+Planning is CPU-bound: `serve` hands plans to a pool of processes (`pool_solver`), one
+worker on SQLite (it has one writer), more on PostgreSQL; `thread_solver` serves callers
+with no pool (the sweep run inline).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rota.planner import Plan, PlanRequest, plan_week
 from rota.services.audit import SCHEDULER
 from rota.services.notify import tell_organisers
 from rota.services.rotas import DraftChanged, RotaError, draft_snapshot, store_draft
+from rota.services.solving import Offload, here, in_pool, in_thread
 from rota.storage import planning_jobs
 from rota.storage.db import Database
 from rota.storage.people import Group
@@ -42,27 +44,28 @@ MAX_ATTEMPTS = 3
 IDLE_POLL_S = 5.0  # how often an idle worker looks for new jobs
 
 
+def solver(offload: Offload) -> Solve:
+    """Drafts planned where `offload` runs them (rota/services/solving.py)."""
+
+    async def solve(request: PlanRequest) -> Plan:
+        return await offload(plan_week, request)
+
+    return solve
+
+
 async def solve_here(request: PlanRequest) -> Plan:
-    """Plan in the calling task (tests, the demo, `weekly_work` run inline)."""
-    return plan_week(request)
+    """Plan in the calling task (tests, the demo)."""
+    return await here(plan_week, request)
 
 
 def thread_solver() -> Solve:
-    """SQLite's one in-process worker: the event loop keeps serving while it plans."""
-
-    async def solve(request: PlanRequest) -> Plan:
-        return await asyncio.to_thread(plan_week, request)
-
-    return solve
+    """Plans in a thread: the event loop keeps serving, if more slowly (the GIL)."""
+    return solver(in_thread)
 
 
 def pool_solver(pool: Executor) -> Solve:
     """Plans in a process pool (PlanRequest and Plan are plain, picklable data)."""
-
-    async def solve(request: PlanRequest) -> Plan:
-        return await asyncio.get_running_loop().run_in_executor(pool, plan_week, request)
-
-    return solve
+    return solver(in_pool(pool))
 
 
 @dataclass(frozen=True)

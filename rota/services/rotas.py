@@ -13,7 +13,7 @@ from rota.codes import keep_codes
 from rota.domain import CallStatus, ChannelKind, RecipientKind, RotaStatus
 from rota.errors import Refused
 from rota.outbox.models import Claimed
-from rota.planner import Plan, PlanRequest, plan_week, replan_week
+from rota.planner import HeldCall, Plan, PlanRequest, plan_week, replan_week
 from rota.rules.ringing import takes_calls
 from rota.rules.timing import REOFFER_WITHIN, reminder_times
 from rota.services.audit import Actor, record
@@ -28,6 +28,7 @@ from rota.services.planning import (
     store_plan,
     summary_record,
 )
+from rota.services.solving import Offload, in_thread
 from rota.storage import attempt_queries, cycle_queries, rota_queries
 from rota.storage.db import Database
 from rota.storage.people import Group, Volunteer
@@ -99,7 +100,7 @@ async def draft_snapshot(
     now: datetime,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
 ) -> DraftSnapshot:
-    async with db.transaction() as session:
+    async with db.reading() as session:
         group, label = await _group_and_week(session, group_name, week, now)
         rota = await rota_queries.rota_for_week(session, group.id, label)
         if rota is not None and rota.status != RotaStatus.DRAFT:
@@ -172,15 +173,17 @@ async def build_rota(
     actor: Actor,
     now: datetime,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    offload: Offload = in_thread,
 ) -> BuildResult:
     """Build or rebuild the week's draft. A published week is replanned instead.
 
-    The plan is made outside any transaction (it takes seconds; SQLite would hold its write
-    lock throughout) and written back only if nobody rebuilt or published the week meanwhile;
-    if they did, it is planned again from what they left."""
+    The plan is made outside any transaction and off the event loop (`offload`: it takes
+    seconds, and replies to volunteers must keep flowing meanwhile), and written back only
+    if nobody rebuilt or published the week meanwhile; if they did, it is planned again
+    from what they left."""
     for attempt in range(BUILD_ATTEMPTS):
         snapshot = await draft_snapshot(db, group_name, week, now=now, time_limit_s=time_limit_s)
-        plan = plan_week(snapshot.request)
+        plan = await offload(plan_week, snapshot.request)
         try:
             async with db.transaction() as session:
                 return await store_draft(session, snapshot, plan, actor=actor, now=now)
@@ -354,6 +357,103 @@ async def reword_rota_notice(session: Session, message: Claimed, now: datetime) 
     return notice[1] if message.channel == ChannelKind.SMS else notice[0]
 
 
+@dataclass(frozen=True)
+class ReplanSnapshot:
+    """What a published week is re-planned from, read in one transaction. `versions` holds
+    every call's version then: a claim, swap, hand-back or outcome bumps it, so comparing
+    them at write-back tells whether the plan is still about the rota as it stands."""
+
+    group: Group
+    week: str
+    revision: int
+    versions: dict[int, int]
+    request: PlanRequest
+    held: tuple[HeldCall, ...]
+
+
+class RotaChanged(RotaError):
+    """Calls of the week changed hands (or were done) while it was being re-planned."""
+
+
+def _replannable(calls: Sequence[Call], now: datetime) -> list[Call]:
+    return [c for c in calls if c.status == CallStatus.PLANNED and c.starts_at > now]
+
+
+async def replan_snapshot(
+    db: Database,
+    group_name: str | None,
+    week: str | None,
+    *,
+    now: datetime,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> ReplanSnapshot:
+    async with db.reading() as session:
+        group, label = await _group_and_week(session, group_name, week, now)
+        rota = await rota_queries.rota_for_week(session, group.id, label)
+        if rota is None or rota.status != RotaStatus.PUBLISHED:
+            raise RotaError(f"{label} has no published rota to re-plan")
+        calls = await rota_queries.calls_of_rota(session, rota.id)
+        request = await plan_request(session, group, label, time_limit_s=time_limit_s)
+        held = held_calls(_replannable(calls, now), ZoneInfo(group.timezone))
+        versions = {c.id: c.version for c in calls}
+        return ReplanSnapshot(group, label, rota.revision, versions, request, tuple(held))
+
+
+async def store_replan(
+    session: Session,
+    snapshot: ReplanSnapshot,
+    plan: Plan,
+    changed: int,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> ReplanResult:
+    """Write a re-plan back if no call of the week changed since its snapshot (raises
+    RotaChanged otherwise): a volunteer's claim made meanwhile is never overwritten."""
+    group, label = snapshot.group, snapshot.week
+    rota = await rota_queries.rota_for_week(session, group.id, label, for_update=True)
+    if rota is None or rota.status != RotaStatus.PUBLISHED:
+        raise RotaError(f"{label} has no published rota to re-plan")
+    # Locked (PostgreSQL) until this transaction ends, so no claim slips in after the check.
+    every_call = await rota_queries.calls_of_rota(session, rota.id, for_update=True)
+    if (
+        rota.revision != snapshot.revision
+        or {c.id: c.version for c in every_call} != snapshot.versions
+    ):
+        raise RotaChanged(
+            f"the rota for {label} changed while it was re-planned (a call was claimed, "
+            "swapped, handed back or done): re-plan it again"
+        )
+    calls = _replannable(every_call, now)
+    kept = {(c.patient_id, c.code) for c in plan.calls if c.held}
+    by_code = {c.code: c for c in calls}
+    released = 0
+    for call in calls:
+        if call.volunteer_id is not None and (call.patient_id, call.code) not in kept:
+            released += 1
+            call.volunteer_id = None
+            call.version += 1
+    for planned in plan.calls:
+        if planned.held:
+            continue
+        existing = by_code.get(planned.code)
+        if existing is not None and existing.patient_id == planned.patient_id:
+            existing.volunteer_id = planned.volunteer_id
+            existing.starts_at, existing.ends_at = planned.starts_at, planned.ends_at
+            existing.version += 1
+    record(
+        session,
+        actor,
+        "rota.replan",
+        at=now,
+        group_id=group.id,
+        subject=f"rota:{rota.id}",
+        detail={"week": label, "changed_hands": changed, "released": released},
+    )
+    await session.flush()
+    return ReplanResult(label, changed, released, await rota_view(session, group, rota))
+
+
 async def replan_rota(
     db: Database,
     group_name: str | None,
@@ -362,48 +462,23 @@ async def replan_rota(
     actor: Actor,
     now: datetime,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    offload: Offload = in_thread,
 ) -> ReplanResult:
-    """Re-plan a published week: calls held by offering volunteers never move."""
-    async with db.transaction() as session:
-        group, label = await _group_and_week(session, group_name, week, now)
-        rota = await rota_queries.rota_for_week(session, group.id, label)
-        if rota is None or rota.status != RotaStatus.PUBLISHED:
-            raise RotaError(f"{label} has no published rota to re-plan")
-        tz = ZoneInfo(group.timezone)
-        calls = [
-            c
-            for c in await rota_queries.calls_of_rota(session, rota.id)
-            if c.status == CallStatus.PLANNED and c.starts_at > now
-        ]
-        request = await plan_request(session, group, label, time_limit_s=time_limit_s)
-        plan, changed = replan_week(request, held_calls(calls, tz))
-        kept = {(c.patient_id, c.code) for c in plan.calls if c.held}
-        by_code = {c.code: c for c in calls}
-        released = 0
-        for call in calls:
-            if call.volunteer_id is not None and (call.patient_id, call.code) not in kept:
-                released += 1
-                call.volunteer_id = None
-                call.version += 1
-        for planned in plan.calls:
-            if planned.held:
-                continue
-            existing = by_code.get(planned.code)
-            if existing is not None and existing.patient_id == planned.patient_id:
-                existing.volunteer_id = planned.volunteer_id
-                existing.starts_at, existing.ends_at = planned.starts_at, planned.ends_at
-                existing.version += 1
-        record(
-            session,
-            actor,
-            "rota.replan",
-            at=now,
-            group_id=group.id,
-            subject=f"rota:{rota.id}",
-            detail={"week": label, "changed_hands": changed, "released": released},
-        )
-        await session.flush()
-        return ReplanResult(label, changed, released, await rota_view(session, group, rota))
+    """Re-plan a published week: calls held by offering volunteers never move.
+
+    Planned as `build_rota` is (snapshot, solve off the loop, guarded write-back); a week
+    whose calls change under it is planned again from what they became, and refused
+    with RotaChanged if that keeps happening."""
+    for attempt in range(BUILD_ATTEMPTS):
+        snapshot = await replan_snapshot(db, group_name, week, now=now, time_limit_s=time_limit_s)
+        plan, changed = await offload(replan_week, snapshot.request, list(snapshot.held))
+        try:
+            async with db.transaction() as session:
+                return await store_replan(session, snapshot, plan, changed, actor=actor, now=now)
+        except RotaChanged:
+            if attempt == BUILD_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def show_rota(

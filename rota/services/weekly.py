@@ -14,7 +14,7 @@ from rota.domain import RotaStatus
 from rota.exports.report_files import report_chart, report_text
 from rota.services.audit import SCHEDULER
 from rota.services.notify import tell_organisers
-from rota.services.planning_jobs import drain, queue_draft
+from rota.services.planning_jobs import drain, queue_draft, thread_solver
 from rota.services.report import weekly_report
 from rota.services.rotas import publish_rota
 from rota.storage import cycle_queries, repository, rota_queries
@@ -65,12 +65,13 @@ async def weekly_work(db: Database, now: datetime, *, inline: bool = True) -> li
 
 async def _draft(db: Database, group: Group, week: str, now: datetime, inline: bool) -> list[str]:
     """Queue the week's draft (rota/services/planning_jobs.py); `serve`'s workers take it.
-    Inline (no workers running: tests, the demo) the queue is worked through here."""
+    Inline (no workers running: tests, the demo) the queue is worked through here, each
+    plan in a thread so the loop that called the sweep keeps answering."""
     async with db.transaction() as session:
         if await rota_queries.rota_for_week(session, group.id, week) is not None:
             return []
     await queue_draft(db, group, week, now)
-    return await drain(db, now) if inline else []
+    return await drain(db, now, thread_solver()) if inline else []
 
 
 async def _auto_publish(db: Database, group: Group, week: str, now: datetime) -> list[str]:

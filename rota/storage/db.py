@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY = "ringround_read_only"  # an execution option: begin without the write lock
 
 VACUUM_LOCK_TIMEOUT_S = 10
 OLDER_SNAPSHOTS_WAIT_S = 30.0
@@ -67,7 +68,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: read-then-write transactions
         # (claims, swaps) wait for each other instead of failing with "database is locked".
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only snapshot (Database.reading) takes no lock: WAL lets writers go on.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 async def _wait_for_older_snapshots(conn: AsyncConnection) -> bool:
@@ -124,6 +127,11 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = session_factory(self.engine)
+        # PostgreSQL: REPEATABLE READ, so every query of a snapshot sees the same moment.
+        reading: dict[str, Any] = {READ_ONLY: True}
+        if not self.is_sqlite:
+            reading |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        self._readers = session_factory(self.engine.execution_options(**reading))
 
     @property
     def is_sqlite(self) -> bool:
@@ -133,6 +141,13 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Commit if the block finishes, roll back if it raises: the unit of work."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """One consistent read that writes nothing (a planner's snapshot): on SQLite it does
+        not hold the one write lock while it reads, so replies keep being written."""
+        async with self._readers() as session, session.begin():
             yield session
 
     async def forget_old_versions(self, tables: Sequence[str], *, nightly: bool = False) -> bool:

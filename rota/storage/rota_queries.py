@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, insert, select, update
 
 from rota.domain import CallStatus, RotaStatus, VolunteerStatus
 from rota.storage.messages import OutboxMessage
@@ -96,9 +97,12 @@ async def rota_for_week(
     return found
 
 
-async def calls_of_rota(session: Session, rota_id: int) -> Sequence[Call]:
+async def calls_of_rota(
+    session: Session, rota_id: int, *, for_update: bool = False
+) -> Sequence[Call]:
+    """`for_update` locks the calls on PostgreSQL until the transaction ends."""
     query = select(Call).where(Call.rota_id == rota_id).order_by(Call.starts_at, Call.code)
-    return (await session.scalars(query)).all()
+    return (await session.scalars(query.with_for_update() if for_update else query)).all()
 
 
 async def zoom_sessions_of_rota(
@@ -122,6 +126,13 @@ async def zoom_sessions_of_rota(
     for session_id, patient_id in invites:
         by_session.setdefault(session_id, []).append(patient_id)
     return [(s, sorted(by_session.get(s.id, []))) for s in sessions]
+
+
+async def add_calls(session: Session, rows: list[dict[str, Any]]) -> None:
+    """A built draft's calls in a few multi-row INSERTs, not one round trip per call: the
+    write-back holds SQLite's one write lock, and replies wait for it."""
+    if rows:
+        await session.execute(insert(Call), rows)
 
 
 async def clear_draft(session: Session, rota_id: int) -> None:

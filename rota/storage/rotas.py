@@ -51,7 +51,9 @@ class Call(Stamped, Base):
     ends_at: Mapped[datetime]
     status: Mapped[CallStatus] = mapped_column(enum_column(CallStatus), default=CallStatus.PLANNED)
     attempt: Mapped[int] = mapped_column(Integer, default=1)  # retries after no answer
-    retry_of_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    retry_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), index=True
+    )
     # A make-up for a missed call (no-show, holder gone, never claimed): not a retry, so
     # it does not count as an unanswered attempt.
     make_up_of_id: Mapped[int | None] = mapped_column(

@@ -105,3 +105,18 @@ async def test_migrations_from_empty_build_exactly_the_models(tmp_path, request)
             await upgrade(db)  # a second upgrade is a no-op
         finally:
             await db.dispose()
+
+
+async def test_a_read_only_snapshot_lets_others_write_meanwhile_and_keeps_its_view(db):
+    """A planner's snapshot (Database.reading) holds no write lock on SQLite, and what it
+    reads stays one consistent view while others commit."""
+    await add_group(db)
+    async with db.reading() as snapshot:
+        before = (await snapshot.scalars(select(Group.name))).all()
+        async with db.transaction() as session:  # would wait out the busy timeout, then fail
+            session.add(Group(name="Meanwhile", code="MEA1", settings={}))
+        during = (await snapshot.scalars(select(Group.name))).all()
+    async with db.reading() as session:
+        after = (await session.scalars(select(Group.name))).all()
+    assert before == during == ["Riverside"]
+    assert sorted(after) == ["Meanwhile", "Riverside"]
