@@ -222,9 +222,10 @@ async def test_a_call_that_is_over_cannot_be_acted_on_even_by_its_holder(sqlite_
 
 async def test_voice_routes_connect_only_the_holder_to_their_own_patient(sqlite_db, now) -> None:
     """Every role rings the group's number, presses every key and replays the connect step
-    of another's call: only a holder is ever connected, and only to their own patient."""
+    of another's call: only a holder is ever connected, and only to their own patient; and
+    only that patient, ringing back, is put through to them (and the whisper is theirs alone)."""
     from rota.services.patient_texts import greeting_name
-    from tests.support.voice import call_sid, dial_in, rung, spoken, twiml
+    from tests.support.voice import call_sid, dial_in, dialled_leg, rung, spoken, twiml
 
     world = await published_week(sqlite_db, now)
     await route_group_number(sqlite_db, now)
@@ -266,8 +267,16 @@ async def test_voice_routes_connect_only_the_holder_to_their_own_patient(sqlite_
                         rung(phone, call_sid(), Digits="1"),
                     )
                 )
+            whisper = await twilio.post(
+                f"/twilio/voice?step=whisper&call={first.id}", dialled_leg(phone, call_sid(), sid)
+            )
+            heard = spoken(twiml(whisper.text))
+            assert (f"call {first.code} is calling back" in heard) == (role == "holder"), role
             roots = [twiml(a.text) for a in answers]
             dialled = {n.text for root in roots for n in root.iter("Number")}
+            volunteer_phones = {v.phone for v in volunteers}
+            put_through = {holder.phone} if role == "patient" else set()
+            assert dialled & volunteer_phones == put_through, role
             allowed_phones = {patients[p].phone for p in allowed}
             patient_phones = {p.phone for p in patients.values()}
             assert dialled & patient_phones <= allowed_phones, role

@@ -89,8 +89,32 @@ def test_every_scripted_event_shows_in_the_output(played):
     assert re.search(r"Week 2026-W49: \d+ of \d+ patients reached", output)
     assert re.search(r"\(the full report is printed\s+at the end\)", output)  # on their Telegram
     assert result.report["patients_due"] >= result.report["reached"] > 0
-    assert result.report["concerns"] == 1 and result.report["no_answer"] == 1
+    # one no answer logged by hand (above), one rung through the group's number (below)
+    assert result.report["concerns"] == 1 and result.report["no_answer"] == 2
     assert "The practice contact" in output
+
+
+def test_one_call_is_bridged_through_the_group_number_and_one_unanswered_books_a_retry(played):
+    result, output, _chart = played
+    _at, bridged = story_time(result, "through the group's number: connected, 12 minutes")
+    _at, rung_out = story_time(result, "through the group's number: no answer")
+    assert "a retry is booked" in rung_out
+    code = re.search(r"rings call ([A-Z]+\d+)", bridged)[1]
+    unanswered = re.search(r"rings call ([A-Z]+\d+)", rung_out)[1]
+    # each volunteer heard their call offered by code and first name, and pressed its key
+    for rung in (code, unanswered):
+        assert re.search(rf'dials in: "For call {rung}, to \w+, [^"]+, press \d\."', output)
+    assert "the patient, seeing the group's number, picks up; 12 min" in output
+    assert f"Call {code} lasted 12 min. How did it go? Please log it now." in output
+    assert re.search(r"the patient's phone rings out; then hears \"There was no\s+answer", output)
+    retry = re.search(r"Please try again [^(]+\(call ([A-Z]+\d+)\)", output)
+    assert retry and retry[1] not in (code, unanswered)
+    # both are attempts in the report, the bridged one answered, with its minutes
+    report = result.report
+    assert (report["attempts"], report["answered"], report["minutes"]) == (2, 1, 12)
+    by_code = {c["code"]: c["attempts"] for c in report["call_attempts"]}
+    assert [(a["result"], a["seconds"]) for a in by_code[code]] == [("completed", 720)]
+    assert [(a["result"], a["seconds"]) for a in by_code[unanswered]] == [("no-answer", 0)]
 
 
 def test_output_is_plain_english(played):

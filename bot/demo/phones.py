@@ -1,5 +1,5 @@
-"""The SMS side of the demo: phones that text in like Twilio (texts out are recorded by the
-shipped RecordingChannel, integrations/fakes).
+"""The phone side of the demo: phones that text in (and ring the group's number) like Twilio
+(texts out are recorded by the shipped RecordingChannel, integrations/fakes).
 
 Inbound texts go through the real Starlette app (bot.web.create_app) with a valid
 X-Twilio-Signature, computed the way Twilio does over the public URL, so the signature check,
@@ -58,3 +58,26 @@ class Twilio:
         if response.status_code != 200:
             raise RuntimeError(f"the SMS webhook answered {response.status_code}")
         return "\n".join(html.unescape(m) for m in _MESSAGE.findall(response.text))
+
+    async def voice(self, path: str, params: dict[str, str]) -> str:
+        """Post a signed voice webhook (path with its query) as Twilio would; the TwiML."""
+        url = self.public_base_url.rstrip("/") + path
+        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        response = await self.client.post(
+            path,
+            content=urlencode(params),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature,
+            },
+        )
+        if response.status_code not in (200, 204):
+            raise RuntimeError(f"the voice webhook answered {response.status_code}")
+        return response.text
+
+    def local(self, url: str) -> str:
+        """The path and query of one of our public URLs, as the app is posted to."""
+        base = self.public_base_url.rstrip("/")
+        if not url.startswith(base + "/"):
+            raise RuntimeError("TwiML named a URL that is not ours")
+        return url[len(base) :]

@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import Update
 
+from bot.demo import ringing
 from bot.demo.transcript import patient_key, volunteer_key
 from bot.demo.world import ORGANISER_TELEGRAM, World
 from rota.buttons import TAKE
@@ -44,6 +45,7 @@ class Script:
     week: str
     monday: datetime  # the week's first day, local midnight
     roles: Roles = field(default_factory=Roles)
+    ringing: ringing.Ringing = field(default_factory=ringing.Ringing)
     story: list[tuple[datetime, str]] = field(default_factory=list)
     done: set[str] = field(default_factory=set)  # one-off events already played
     handled: set[int] = field(default_factory=set)  # calls whose volunteer has acted
@@ -148,6 +150,10 @@ class Script:
         concern = [c for c in held if c.volunteer_id in sms and c.volunteer_id != claimer_id]
         self.roles.concern = concern[0].id if concern else None
         self.roles.stop = self._stopper(held)
+        parts = {self.roles.noanswer, self.roles.missed, self.roles.concern}
+        parts |= {self.roles.swap[0] if self.roles.swap else None}
+        parts |= {self.roles.claim[0] if self.roles.claim else None}
+        self.ringing = ringing.cast(self, held, parts)
 
     def _may_ring(self, vid: int, call: Call) -> bool:
         volunteer, patient = self.world.volunteers[vid], self.world.patients[call.patient_id]
@@ -200,6 +206,7 @@ class Script:
         await self._patient_stop(calls)
         await self._acknowledge()
         await self._look_at_calls(calls)
+        await ringing.act(self, calls)
         for call in calls:
             if call.volunteer_id and call.status == CallStatus.PLANNED and call.ends_at <= now:
                 await self._outcome(call)

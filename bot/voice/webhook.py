@@ -2,12 +2,16 @@
 
 * `POST /twilio/voice` answers a call to the group's number (a volunteer dialling in) and each
   key press after it; with `?step=ring&call=ID` it answers a "Ring me now" call we placed.
-* `POST /twilio/voice/dial?call=ID` is the `<Dial action>`: how ringing the patient went.
+  A patient ringing in during their call's window is put through to its volunteer, who
+  hears a whisper (`?step=whisper`) and presses 1 (`?step=accept`) before being connected.
+* `POST /twilio/voice/dial?call=ID` is the `<Dial action>`: how ringing the patient went
+  (`&step=back`: how a patient's ring-back to the volunteer went).
 * `POST /twilio/voice/status` takes call status callbacks (logged, nothing acted on).
 
 Every request is refused with 403 unless X-Twilio-Signature proves Twilio sent it, exactly as
 for SMS (bot/sms/webhook.py). URLs carry our call id and a step, never a phone number: the
-patient's number appears only inside the `<Number>` of the TwiML that connects the call.
+patient's number appears only inside the `<Number>` of the TwiML that connects the call,
+and a volunteer's number only inside the `<Number>` that puts a patient through to them.
 Logs carry ids only.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -83,6 +88,25 @@ class _Hooks:
         )
         dial.number(bridge.patient_phone)
 
+    def dial_volunteer(
+        self, response: VoiceResponse, back: dialling.RingBack, our_number: str
+    ) -> None:
+        response.say("Putting you through to your volunteer. Please hold.", language=LANGUAGE)
+        dial = response.dial(
+            caller_id=our_number,  # neither sees the other's number
+            answer_on_bridge=True,  # the patient hears ringing until the volunteer takes it
+            timeout=RING_SECONDS,
+            time_limit=back.time_limit_s,
+            action=self.url("/twilio/voice/dial", f"call={back.call_id}&step=back"),
+            method="POST",
+        )
+        # The whisper asks for a key, so a volunteer's voicemail never takes the patient.
+        dial.number(
+            back.volunteer_phone,
+            url=self.url("/twilio/voice", f"step=whisper&call={back.call_id}"),
+            method="POST",
+        )
+
     async def voice(self, request: Request) -> Response:
         form = await verified_form(request, self.runtime.settings)
         if form is None:
@@ -101,17 +125,25 @@ class _Hooks:
         try:
             if step in ("ring", "connect") and _CALL_ID.fullmatch(call_id):
                 return await self._rung(group, caller, our_number, int(call_id), step, form)
+            if step in ("whisper", "accept") and _CALL_ID.fullmatch(call_id):
+                return await self._whisper(group, caller, int(call_id), step, form)
             if step == "pick":
                 return await self._picked(group, caller, our_number, form.get("Digits", ""))
-            return await self._menu(group, caller, form["CallSid"])
+            return await self._menu(group, caller, our_number, form["CallSid"])
         except Refused as refused:
             return _say(str(refused))
 
-    async def _menu(self, group: Group, caller: str, call_sid: str) -> Response:
+    async def _menu(self, group: Group, caller: str, our_number: str, call_sid: str) -> Response:
         menu = await dialling.dial_in_menu(
             self.runtime.db, group, caller=caller, now=self.runtime.clock(), call_sid=call_sid
         )
         response = VoiceResponse()
+        if menu.ring_back is not None:
+            log.info(
+                "voice: a patient ringing back put through for call %s", menu.ring_back.call_id
+            )
+            self.dial_volunteer(response, menu.ring_back, our_number)
+            return _xml(response)
         if menu.volunteer_id is None:
             log.info("voice: call from an unregistered number refused")
             return _say(menu.message or "")
@@ -136,7 +168,7 @@ class _Hooks:
         at = self.runtime.clock()
         menu = await dialling.dial_in_menu(self.runtime.db, group, caller=caller, now=at)
         if menu.volunteer_id is None:
-            return _say(menu.message or "")
+            return _say(menu.message or "Goodbye.")
         response = VoiceResponse()
         if digits == "0" and menu.organiser_phone:
             response.say("Connecting you to an organiser.", language=LANGUAGE)
@@ -202,6 +234,39 @@ class _Hooks:
         self.dial_patient(response, bridge, our_number)
         return _xml(response)
 
+    async def _whisper(
+        self, group: Group, volunteer_phone: str, call_id: int, step: str, form: dict[str, str]
+    ) -> Response:
+        """The volunteer's end of a patient's ring-back, before the two are connected."""
+        db, now = self.runtime.db, self.runtime.clock()
+        response = VoiceResponse()
+        if step == "whisper":
+            code = await dialling.ring_back_whisper(
+                db, group, volunteer_phone=volunteer_phone, call_id=call_id, now=now
+            )
+            gather = response.gather(
+                num_digits=1,
+                timeout=GATHER_SECONDS,
+                action=self.url("/twilio/voice", f"step=accept&call={call_id}"),
+                method="POST",
+            )
+            gather.say(
+                f"Ringround: your patient for call {code} is calling back. "
+                "Press 1 to take the call.",
+                language=LANGUAGE,
+            )
+            response.hangup()  # no key: not taken, and the patient hears the practice's number
+            return _xml(response)
+        if form.get("Digits") != "1":
+            response.hangup()
+            return _xml(response)
+        # Remembered for the <Dial action>, which cannot tell a taken call from a declined one.
+        claim = await inbound.claim(db, "voice-accept", form["CallSid"], group_id=group.id, now=now)
+        if claim is not None:
+            await inbound.handled(db, claim, now=now)
+        log.info("voice: ring-back for call %s taken", call_id)
+        return _xml(response)  # an empty answer ends the whisper: the two are connected
+
     async def dialled(self, request: Request) -> Response:
         form = await verified_form(request, self.runtime.settings)
         if form is None:
@@ -225,8 +290,13 @@ class _Hooks:
         if claim is None:
             log.info("voice dial result repeated for call %s: ignored", call_id)
             return _say("Thank you. Goodbye.")
+        duration = form.get("DialCallDuration", "0")
+        seconds = int(duration) if duration.isdigit() else 0
+        if request.query_params.get("step") == "back":
+            return await self._rung_back(
+                group, form, int(call_id), provider_id, seconds, claim, now
+            )
         try:
-            duration = form.get("DialCallDuration", "0")
             result = await dialling.record_dial(
                 self.runtime.db,
                 group,
@@ -234,7 +304,7 @@ class _Hooks:
                 volunteer_phone=caller,
                 provider_id=provider_id,
                 status=form.get("DialCallStatus", ""),
-                seconds=int(duration) if duration.isdigit() else 0,
+                seconds=seconds,
                 now=now,
             )
         except Exception as exc:  # rolled back: let Twilio's retry have another go
@@ -244,6 +314,38 @@ class _Hooks:
         await inbound.handled(self.runtime.db, claim, now=now)
         log.info("voice dial result for call %s recorded", call_id)
         return _say(f"{result.said} {EMERGENCY}")
+
+    async def _rung_back(
+        self,
+        group: Group,
+        form: dict[str, str],
+        call_id: int,
+        provider_id: str,
+        seconds: int,
+        claim: int,
+        now: datetime,
+    ) -> Response:
+        db = self.runtime.db
+        try:
+            said = await dialling.record_ring_back(
+                db,
+                group,
+                call_id=call_id,
+                patient_phone=form.get("From", ""),
+                provider_id=provider_id,
+                status=form.get("DialCallStatus", ""),
+                seconds=seconds,
+                accepted=await inbound.was_claimed(db, "voice-accept", provider_id),
+                call_sid=form["CallSid"],
+                now=now,
+            )
+        except Exception as exc:  # rolled back: let Twilio's retry have another go
+            await inbound.withdraw(db, claim)
+            log.error("voice ring-back result for call %s failed: %s", call_id, type(exc).__name__)
+            return Response(status_code=500)
+        await inbound.handled(db, claim, now=now)
+        log.info("voice ring-back result for call %s recorded", call_id)
+        return _say(said)
 
     async def status(self, request: Request) -> Response:
         form = await verified_form(request, self.runtime.settings)

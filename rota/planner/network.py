@@ -23,6 +23,7 @@ import numpy.typing as npt
 from rota.planner.frequency import most_calls
 from rota.planner.model import MAX_WAITING, PatientNeed
 from rota.planner.week import Need, Week, in_patient_windows, suits
+from rota.rules.ringing import speaks
 from rota.windows import WeeklyWindow
 
 SOURCE, SINK = 0, 1
@@ -357,7 +358,7 @@ class _Builder:
         """Volunteer ids who speak the language, sorted."""
         if language not in self.speaks:
             self.speaks[language] = np.array(
-                sorted(v.id for v in self.week.volunteers.values() if language in v.languages),
+                sorted(v.id for v in self.week.volunteers.values() if speaks(v, language)),
                 dtype=np.int64,
             )
         return self.speaks[language]
@@ -396,7 +397,7 @@ class _Builder:
             return [
                 (week.windows[k].volunteer_id, self.window_nodes[k], len(week.windows[k].slots))
                 for k in self.windows_by_day.get(day, [])
-                if patient.language in week.volunteers[week.windows[k].volunteer_id].languages
+                if speaks(week.volunteers[week.windows[k].volunteer_id], patient.language)
             ]
 
         return self._through_blocks(("day", patient.language, day), items, patient.never_pair)

@@ -19,11 +19,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rota.buttons import CONCERN, DONE, URGENT
-from rota.domain import OutcomeKind, VolunteerStatus
+from rota.domain import CallStatus, OutcomeKind, VolunteerStatus
 from rota.errors import Refused
 from rota.phones import national
-from rota.rules.timing import may_dial
-from rota.services.audit import record
+from rota.rules.ringing import takes_calls
+from rota.rules.timing import DIAL_MARGIN, may_dial
+from rota.services.audit import Actor, record
 from rota.services.calls import NOT_AVAILABLE, volunteer_actor
 from rota.services.groups import max_call_minutes
 from rota.services.notify import tell_organisers, tell_volunteer, when
@@ -58,6 +59,17 @@ class Menu:
     calls: list[Dialable]
     message: str | None  # said instead of a menu (unknown caller, no call now)
     organiser_phone: str | None  # "press 0" connects here; None: no number to give
+    ring_back: RingBack | None = None  # a patient ringing back in their call's window
+
+
+@dataclass(frozen=True)
+class RingBack:
+    """A patient ringing the group's number, to be put through to their call's volunteer."""
+
+    call_id: int
+    code: str
+    volunteer_phone: str
+    time_limit_s: int
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,9 @@ async def dial_in_menu(
         contact = await organiser_phone(session, group)
         volunteer = await _volunteer(session, group, caller)
         if volunteer is None:
+            back = await _ring_back(session, group, caller, now=now)
+            if back is not None:
+                return Menu(None, [], None, contact, ring_back=back)
             message = await _patient_rang(session, group, caller, call_sid=call_sid, now=now)
             return Menu(None, [], message or NOT_REGISTERED.format(group=group.name), contact)
         tz = ZoneInfo(group.timezone)
@@ -150,6 +165,136 @@ async def dial_in_menu(
         else:
             message = "You have no current call to make. Thank you for volunteering."
         return Menu(volunteer.id, [], message, contact)
+
+
+def _now_in(call: Call, now: datetime) -> bool:
+    return may_dial(call.starts_at, call.ends_at, now)
+
+
+async def _ring_back(
+    session: Session, group: Group, caller: str, *, now: datetime
+) -> RingBack | None:
+    """The call a patient ringing in is put through to: one of theirs that may be dialled now
+    (`rota.rules.timing.may_dial`), held by an active volunteer, and no "declined" since.
+
+    A call already logged counts too: a patient who missed the volunteer's ring rings back.
+    """
+    _organisers, _volunteers, patients = await repository.people_with_phone(
+        session, group.id, caller
+    )
+    wanted = [p for p in patients if p.active]
+    calls = await attempt_queries.calls_of_patients_between(
+        session, (p.id for p in wanted), since=now - DIAL_MARGIN, until=now + DIAL_MARGIN
+    )
+    # the call whose window is nearest now first; a couple sharing a phone may have two
+    for call in sorted(calls, key=lambda c: (not _now_in(c, now), abs(c.starts_at - now))):
+        if not _now_in(call, now) or call.volunteer_id is None:
+            continue
+        if await attempt_queries.declined_calls(session, call.patient_id):
+            continue
+        volunteer = await session.get_one(Volunteer, call.volunteer_id)
+        if not takes_calls(volunteer.status) or volunteer.unreachable_since:
+            continue
+        record(
+            session,
+            Actor("patient", call.patient_id, "patient", "voice"),
+            "call.ring_back",
+            at=now,
+            group_id=group.id,
+            subject=f"call:{call.id}",
+        )
+        return RingBack(call.id, call.code, volunteer.phone, max_call_minutes(group) * 60)
+    return None
+
+
+async def ring_back_whisper(
+    db: Database, group: Group, *, volunteer_phone: str, call_id: int, now: datetime
+) -> str:
+    """The call's code, for the volunteer answering a patient's ring-back, if it is theirs."""
+    async with db.transaction() as session:
+        call = await rota_queries.current_call(session, group.id, call_id, now=now)
+        volunteer = await _volunteer(session, group, volunteer_phone)
+        if call is None or volunteer is None or call.volunteer_id != volunteer.id:
+            raise Refused("Not connected. Goodbye.")
+        return call.code
+
+
+async def record_ring_back(
+    db: Database,
+    group: Group,
+    *,
+    call_id: int,
+    patient_phone: str,
+    provider_id: str,
+    status: str,
+    seconds: int,
+    accepted: bool,
+    call_sid: str,
+    now: datetime,
+) -> str:
+    """How a patient's ring-back went; what the patient hears after it.
+
+    Only a conversation is stored (as an answered attempt of the call, and the volunteer asked
+    how it went). A volunteer who did not take it is not a patient's no-answer: the organisers
+    are told who rang, as for a patient ringing outside a call's window.
+    """
+    status = status.strip().lower()
+    async with db.transaction() as session:
+        call = await session.get(Call, call_id)
+        if call is None or call.group_id != group.id:
+            return "Thank you for calling. Goodbye."
+        if not accepted or status != "completed":
+            said = await _patient_rang(session, group, patient_phone, call_sid=call_sid, now=now)
+            return said or "Thank you for calling. Goodbye."
+        volunteer = await session.get(Volunteer, call.volunteer_id) if call.volunteer_id else None
+        added = await attempt_queries.add_attempt(
+            session,
+            call_id=call.id,
+            provider_id=provider_id,
+            volunteer_id=volunteer.id if volunteer else None,
+            result="completed",
+            seconds=max(0, seconds),
+            at=now,
+        )
+        if added and volunteer is not None and call.status == CallStatus.PLANNED:
+            await _ask_how_it_went(session, volunteer, call, provider_id, seconds, now=now)
+        elif added and volunteer is not None:  # already logged, e.g. a no answer rung back
+            await tell_volunteer(
+                session,
+                volunteer,
+                key=f"dialled:{provider_id}",
+                now=now,
+                text=f"Call {call.code}: your patient rang back and you spoke for "
+                f"{max(1, round(seconds / 60))} min. Thank you. If anything worries you, "
+                "tell an organiser now.",
+            )
+        return f"Thank you for calling {group.name}. Goodbye."
+
+
+async def _ask_how_it_went(
+    session: Session,
+    volunteer: Volunteer,
+    call: Call,
+    provider_id: str,
+    seconds: int,
+    *,
+    now: datetime,
+) -> None:
+    minutes = max(1, round(seconds / 60))
+    code = call.code
+    tell = f"Call {code} lasted {minutes} min. How did it go? Please log it now."
+    await tell_volunteer(
+        session,
+        volunteer,
+        key=f"dialled:{provider_id}",
+        now=now,
+        text=tell,
+        sms_text=f"{tell} Reply DONE {code}, CONCERN {code} ... or URGENT {code} ...",
+        buttons=[
+            [("All well", DONE.data(call.id)), ("Concern", CONCERN.data(call.id))],
+            [("URGENT", URGENT.data(call.id))],
+        ],
+    )
 
 
 async def _patient_rang(
@@ -294,20 +439,7 @@ async def record_dial(
         )
         code = call.code
         if added and volunteer is not None and status not in UNANSWERED:
-            minutes = max(1, round(seconds / 60))
-            tell = f"Call {code} lasted {minutes} min. How did it go? Please log it now."
-            await tell_volunteer(
-                session,
-                volunteer,
-                key=f"dialled:{provider_id}",
-                now=now,
-                text=tell,
-                sms_text=f"{tell} Reply DONE {code}, CONCERN {code} ... or URGENT {code} ...",
-                buttons=[
-                    [("All well", DONE.data(call.id)), ("Concern", CONCERN.data(call.id))],
-                    [("URGENT", URGENT.data(call.id))],
-                ],
-            )
+            await _ask_how_it_went(session, volunteer, call, provider_id, seconds, now=now)
     if not added:
         return DialResult("Thank you. Goodbye.", recorded=False)
     if status in UNANSWERED:

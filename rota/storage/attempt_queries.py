@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 
-from rota.domain import OutcomeKind
+from rota.domain import CallStatus, OutcomeKind, RotaStatus
 from rota.storage.repository import Session
-from rota.storage.rotas import Call, CallAttempt, Outcome
+from rota.storage.rotas import Call, CallAttempt, Outcome, Rota
 
 
 async def add_attempt(
@@ -69,3 +69,27 @@ async def declined_calls(session: Session, patient_id: int) -> bool:
         .limit(1)
     )
     return latest == OutcomeKind.DECLINED
+
+
+async def calls_of_patients_between(
+    session: Session, patient_ids: Iterable[int], *, since: datetime, until: datetime
+) -> Sequence[Call]:
+    """Held calls of these patients, published and not cancelled, overlapping [since, until]:
+    the calls a patient ringing the group's number may be ringing back about."""
+    ids = set(patient_ids)
+    if not ids:
+        return []
+    query = (
+        select(Call)
+        .join(Rota, Rota.id == Call.rota_id)
+        .where(
+            Call.patient_id.in_(ids),
+            Call.volunteer_id.is_not(None),
+            Call.status != CallStatus.CANCELLED,
+            Rota.status == RotaStatus.PUBLISHED,
+            Call.starts_at <= until,
+            Call.ends_at >= since,
+        )
+        .order_by(Call.starts_at, Call.id)
+    )
+    return (await session.scalars(query)).all()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rota.storage.db import Database
@@ -70,3 +70,12 @@ async def withdraw(db: Database, inbound_id: int) -> None:
         await session.execute(
             delete(inbound).where(inbound.c.id == inbound_id, inbound.c.handled_at.is_(None))
         )
+
+
+async def was_claimed(db: Database, channel: str, sid: str) -> bool:
+    """Whether this provider id was ever claimed on this channel (a step already taken)."""
+    async with db.transaction() as session:
+        found = await session.scalar(
+            select(inbound.c.id).where(inbound.c.channel == channel, inbound.c.provider_id == sid)
+        )
+        return found is not None

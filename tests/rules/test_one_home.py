@@ -49,10 +49,8 @@ TIMES = (
     "URGENT_TO_BACKUP_AFTER",
     "DIAL_MARGIN",
 )
-# The planner's flow network applies may_ring in two halves for speed, by language block
-# and then the never-pair bar (tests/support/planner_checker.py checks every placed call).
 # Erasure takes a forgotten volunteer's phone off never-pair lists: not a ringing rule.
-NOT_RINGING = ("rota/planner/network", "rota/storage/privacy_queries.py")
+NOT_RINGING = ("rota/storage/privacy_queries.py",)
 # Queries say "active" in SQL; the organisers' list of volunteers puts active ones first.
 NOT_TAKING_CALLS = ("rota/rules/", "rota/storage/", "rota/services/identity.py")
 # Erasure stops texts to the one patient forgotten, not to everyone on their phone.

@@ -805,15 +805,7 @@ class Season:
     def _volunteer_told(self, agent: VolunteerAgent, at: datetime, message: Outgoing) -> None:
         body = message.body
         if " rota for " in body and " is out." in body:
-            for code, slot in CALL_IN_LIST.findall(body):
-                self._learn(agent, code, parse_slot(slot, at), planned=True)
-            if (
-                "still need someone" in body
-                and agent.status == "active"
-                and agent.rng.random() < 0.12
-            ):
-                when = awake(at, agent.rng, reaction(agent.rng))
-                self.at(when, self._browse_open(agent), queues=False)
+            self._rota_out(agent, at, body)
             return
         found = code_and_slot(body, at)
         if body.startswith("Reminder: call") or (
@@ -823,42 +815,76 @@ class Season:
                 self._learn(agent, found[0], found[1])
             return
         if "still needs someone" in body or "needs someone. Reply CLAIM" in body:
-            if found and agent.status == "active":
-                fits = (
-                    agent.free_at(*found[1]) and agent.load(found[1][0]) < agent.seed.max_calls + 1
-                )
-                if agent.rng.random() < (0.3 if fits else 0.03):
-                    call_id = button(message, "claim")
-                    when = awake(at, agent.rng, reaction(agent.rng))
-                    self.at(when, self._claim(agent, found[0], call_id), queues=False)
+            self._open_call_offered(agent, at, message, found)
             return
         if body.startswith("Can you take call"):
-            if found and agent.status == "active":
-                fits = agent.free_at(*found[1])
-                if agent.rng.random() < (0.25 if fits else 0.02):
-                    call_id = button(message, "take")
-                    self.at(
-                        awake(at, agent.rng, reaction(agent.rng)),
-                        self._take(agent, found[0], call_id),
-                    )
+            self._swap_asked(agent, at, message, found)
             return
         if " has taken call " in body:
-            code = CALL_CODE.search(body)
-            if code:
-                agent.diary = {
-                    k: a
-                    for k, a in agent.diary.items()
-                    if not (a.code == code.group(1) and a.starts_at > at)
-                }
+            self._call_taken_by_another(agent, at, body)
             return
         if body.startswith("How did call"):
-            code = CALL_CODE.search(body)
-            if code:
-                for call_id, (_kind, _note, logged_code) in list(agent.pending_logs.items()):
-                    if logged_code == code.group(1):
-                        self.at(
-                            awake(at, agent.rng, reaction(agent.rng)), self._log(agent, call_id)
-                        )
+            self._outcome_asked(agent, at, body)
+
+    def _rota_out(self, agent: VolunteerAgent, at: datetime, body: str) -> None:
+        """The published rota: the agent notes their calls, and some browse the open ones."""
+        for code, slot in CALL_IN_LIST.findall(body):
+            self._learn(agent, code, parse_slot(slot, at), planned=True)
+        if "still need someone" in body and agent.status == "active" and agent.rng.random() < 0.12:
+            when = awake(at, agent.rng, reaction(agent.rng))
+            self.at(when, self._browse_open(agent), queues=False)
+
+    def _open_call_offered(
+        self,
+        agent: VolunteerAgent,
+        at: datetime,
+        message: Outgoing,
+        found: tuple[str, tuple[datetime, datetime]] | None,
+    ) -> None:
+        """Some claim an open call, mostly when it fits their day."""
+        if not (found and agent.status == "active"):
+            return
+        fits = agent.free_at(*found[1]) and agent.load(found[1][0]) < agent.seed.max_calls + 1
+        if agent.rng.random() < (0.3 if fits else 0.03):
+            call_id = button(message, "claim")
+            when = awake(at, agent.rng, reaction(agent.rng))
+            self.at(when, self._claim(agent, found[0], call_id), queues=False)
+
+    def _swap_asked(
+        self,
+        agent: VolunteerAgent,
+        at: datetime,
+        message: Outgoing,
+        found: tuple[str, tuple[datetime, datetime]] | None,
+    ) -> None:
+        """Some take a call another volunteer offers, mostly when they are free then."""
+        if not (found and agent.status == "active"):
+            return
+        fits = agent.free_at(*found[1])
+        if agent.rng.random() < (0.25 if fits else 0.02):
+            call_id = button(message, "take")
+            self.at(
+                awake(at, agent.rng, reaction(agent.rng)),
+                self._take(agent, found[0], call_id),
+            )
+
+    def _call_taken_by_another(self, agent: VolunteerAgent, at: datetime, body: str) -> None:
+        """A call now someone else's leaves the agent's diary."""
+        code = CALL_CODE.search(body)
+        if code:
+            agent.diary = {
+                k: a
+                for k, a in agent.diary.items()
+                if not (a.code == code.group(1) and a.starts_at > at)
+            }
+
+    def _outcome_asked(self, agent: VolunteerAgent, at: datetime, body: str) -> None:
+        """Asked how a call went, the agent logs the outcome it has in mind."""
+        code = CALL_CODE.search(body)
+        if code:
+            for call_id, (_kind, _note, logged_code) in list(agent.pending_logs.items()):
+                if logged_code == code.group(1):
+                    self.at(awake(at, agent.rng, reaction(agent.rng)), self._log(agent, call_id))
 
     def _learn(
         self,
@@ -1299,26 +1325,71 @@ def measure(
     sends: list[tuple[datetime, Outgoing]],
     carried: set[tuple[str, str | None]],
 ) -> SeasonFigures:
-    ledger, patients = season.ledger, season.patients
+    ledger = season.ledger
     weeks = [WeekFigures(w) for w in season.weeks]
     index = {w: i for i, w in enumerate(season.weeks)}
-    bounds = [week_bounds(w, LONDON) for w in season.weeks]
+    contacts, rung = _contacts(ledger)
+    # A patient whose language or windows no volunteer shares cannot be rung at all: the
+    # gap goals hold "while capacity allows", so they are counted apart, not in the gaps.
+    reachable = _reachable(season)
+    _count_patients_reached(season, weeks, rota_weeks, all_calls, contacts, rung, reachable)
+    _count_messages(season, weeks, index, rows, esc_kind, sends)
+    total = _season_total(season, weeks, contacts, reachable)
+    safety = _safety(season, all_calls, rota_weeks, rows, escalations, esc_kind, sends, carried)
+    facts = {
+        "calls planned or added": sum(1 for c in all_calls if rota_weeks[c.rota_id] in index),
+        "calls rung": len(ledger.rings),
+        "no-shows": len(ledger.no_shows),
+        "outcomes logged": sum(1 for c in all_calls if c.status == CallStatus.DONE),
+        "messages sent (all, whole run)": len(sends),
+        **{
+            f"{risk}-risk patients no volunteer can ring (not in the gaps)": sum(
+                1 for pid, p in season.patients.items() if p.risk == risk and pid not in reachable
+            )
+            for risk in RISKS
+        },
+    }
+    timings = {
+        what: f"{season.timings[what]:.0f} s / {season.counts[what]}" for what in season.timings
+    }
+    return SeasonFigures(season.config, weeks, total, safety, ledger.actions, facts, timings)
+
+
+def _reachable(season: Season) -> set[int]:
+    """Patients some volunteer shares a language and a window with."""
+    seeds = [v.seed for v in season.volunteers.values()]
+    return {pid for pid, p in season.patients.items() if any(_overlap(p, v) for v in seeds)}
+
+
+def _contacts(ledger: Ledger) -> tuple[dict[int, list[datetime]], dict[int, Ring]]:
+    """When each patient answered a call, and each rung call's ring."""
     contacts: dict[int, list[datetime]] = defaultdict(list)
     rung: dict[int, Ring] = {}
     for ring in ledger.rings:
         rung[ring.call_id] = ring
         if ring.answered:
             contacts[ring.patient_id].append(ring.at)
-    # high-risk patients reached each week, and why the others were not
+    return contacts, rung
+
+
+def _count_patients_reached(
+    season: Season,
+    weeks: list[WeekFigures],
+    rota_weeks: dict[int, str],
+    all_calls: list[Call],
+    contacts: dict[int, list[datetime]],
+    rung: dict[int, Ring],
+    reachable: set[int],
+) -> None:
+    """Per week: high-risk patients reached and why the others were not, against what the
+    volunteers offering could make; and each risk's longest gap between contacts."""
+    ledger, patients = season.ledger, season.patients
     by_patient_week: dict[tuple[int, str], list[Call]] = defaultdict(list)
     for call in all_calls:
         by_patient_week[(call.patient_id, rota_weeks[call.rota_id])].append(call)
     seeds = {v.id: v.seed for v in season.volunteers.values()}
-    # A patient whose language or windows no volunteer shares cannot be rung at all: the
-    # gap goals hold "while capacity allows", so they are counted apart, not in the gaps.
-    reachable = {pid for pid, p in patients.items() if any(_overlap(p, v) for v in seeds.values())}
     patient_seeds = list(patients.values())
-    for i, (start, end) in enumerate(bounds):
+    for i, (start, end) in enumerate(week_bounds(w, LONDON) for w in season.weeks):
         week = weeks[i]
         offering = [seeds[v] for v in ledger.offering.get(season.weeks[i], set())]
         week.high_capacity = high_risk_capacity(patient_seeds, offering)
@@ -1336,16 +1407,39 @@ def measure(
             week.missed[_why_missed(planned[-1] if planned else None, ledger, rung)] += 1
         week.weeks_with_capacity = int(week.capacity_allows)
         for risk in RISKS:
-            longest = 0.0
-            for pid, seed in patients.items():
-                if seed.risk != risk or pid not in reachable:
-                    continue
-                for a, b in _gaps(contacts.get(pid, []), season.season_start, season.season_end):
-                    b = min(b, end)
-                    if b > start and a < end:
-                        longest = max(longest, (b - a).total_seconds() / 86400)
-            week.gap_days[risk] = longest
-    # messages, by whom they reached and why
+            week.gap_days[risk] = _longest_gap_in(season, risk, contacts, reachable, start, end)
+
+
+def _longest_gap_in(
+    season: Season,
+    risk: str,
+    contacts: dict[int, list[datetime]],
+    reachable: set[int],
+    start: datetime,
+    end: datetime,
+) -> float:
+    """Days, of the longest gap between contacts that overlaps the week, cut at its end."""
+    longest = 0.0
+    for pid, seed in season.patients.items():
+        if seed.risk != risk or pid not in reachable:
+            continue
+        for a, b in _gaps(contacts.get(pid, []), season.season_start, season.season_end):
+            b = min(b, end)
+            if b > start and a < end:
+                longest = max(longest, (b - a).total_seconds() / 86400)
+    return longest
+
+
+def _count_messages(
+    season: Season,
+    weeks: list[WeekFigures],
+    index: dict[str, int],
+    rows: dict[int, OutboxMessage],
+    esc_kind: dict[int, str],
+    sends: list[tuple[datetime, Outgoing]],
+) -> None:
+    """Messages sent in the season, by whom they reached and why, and the most a volunteer
+    got in one day."""
     n_volunteers = len(season.volunteers)
     for week in weeks:
         week.volunteer_days = n_volunteers * 7
@@ -1362,18 +1456,32 @@ def measure(
         week = weeks[i]
         whom = RecipientKind(row.recipient_kind)
         week.purposes[whom.value][purpose(row.key, esc_kind)] += 1
+        _count_recipient(week, whom)
         if whom == RecipientKind.VOLUNTEER:
-            week.to_volunteers += 1
             per_day[(row.recipient_id, at.astimezone(LONDON).date())] += 1
-        elif whom == RecipientKind.ORGANISER:
-            week.to_organisers += 1
-        elif whom == RecipientKind.PRACTICE:
-            week.to_practice += 1
-        elif whom == RecipientKind.PATIENT:
-            week.to_patients += 1
     for (_, day), count in per_day.items():
         i = max(0, min(len(weeks) - 1, (day - season.config.first_monday).days // 7))
         weeks[i].volunteer_day_max = max(weeks[i].volunteer_day_max, count)
+
+
+def _count_recipient(week: WeekFigures, whom: RecipientKind) -> None:
+    if whom == RecipientKind.VOLUNTEER:
+        week.to_volunteers += 1
+    elif whom == RecipientKind.ORGANISER:
+        week.to_organisers += 1
+    elif whom == RecipientKind.PRACTICE:
+        week.to_practice += 1
+    elif whom == RecipientKind.PATIENT:
+        week.to_patients += 1
+
+
+def _season_total(
+    season: Season,
+    weeks: list[WeekFigures],
+    contacts: dict[int, list[datetime]],
+    reachable: set[int],
+) -> WeekFigures:
+    """The weeks added up; a gap is the longest over the whole season, not cut at weeks."""
     total = WeekFigures("season")
     for week in weeks:
         total.high_patients += week.high_patients
@@ -1394,30 +1502,13 @@ def measure(
         total.gap_days[risk] = max(
             (
                 (b - a).total_seconds() / 86400
-                for pid, seed in patients.items()
+                for pid, seed in season.patients.items()
                 if seed.risk == risk and pid in reachable
                 for a, b in _gaps(contacts.get(pid, []), season.season_start, season.season_end)
             ),
             default=0.0,
         )
-    safety = _safety(season, all_calls, rota_weeks, rows, escalations, esc_kind, sends, carried)
-    facts = {
-        "calls planned or added": sum(1 for c in all_calls if rota_weeks[c.rota_id] in index),
-        "calls rung": len(ledger.rings),
-        "no-shows": len(ledger.no_shows),
-        "outcomes logged": sum(1 for c in all_calls if c.status == CallStatus.DONE),
-        "messages sent (all, whole run)": len(sends),
-        **{
-            f"{risk}-risk patients no volunteer can ring (not in the gaps)": sum(
-                1 for pid, p in patients.items() if p.risk == risk and pid not in reachable
-            )
-            for risk in RISKS
-        },
-    }
-    timings = {
-        what: f"{season.timings[what]:.0f} s / {season.counts[what]}" for what in season.timings
-    }
-    return SeasonFigures(season.config, weeks, total, safety, ledger.actions, facts, timings)
+    return total
 
 
 def _why_missed(call: Call | None, ledger: Ledger, rung: dict[int, Ring]) -> str:
@@ -1444,15 +1535,34 @@ def _safety(
     carried: set[tuple[str, str | None]],
 ) -> Safety:
     safety = Safety()
+    safety.resent, safety.same_text = _sent_twice(sends)
+    safety.to_landlines, safety.to_not_consenting = _texts_to_wrong_phones(season, sends)
+    safety.lost = _lost_calls(season, all_calls, rota_weeks, rows, escalations, sends, carried)
+    safety.urgent = _urgent_timings(rows, escalations, esc_kind, sends)
+    return safety
+
+
+def _sent_twice(sends: list[tuple[datetime, Outgoing]]) -> tuple[int, int]:
+    """Outbox messages sent more than once, and one text sent again as another message to
+    the same address within DUPLICATE_WITHIN."""
     times = Counter(m.message_id for _, m in sends)
-    safety.resent = sum(n - 1 for n in times.values())
+    resent = sum(n - 1 for n in times.values())
+    same_text = 0
     last: dict[tuple[str, str, str], tuple[datetime, int]] = {}
     for at, m in sends:
         key = (m.channel, m.address, m.body)
         before = last.get(key)
         if before is not None and before[1] != m.message_id and at - before[0] < DUPLICATE_WITHIN:
-            safety.same_text += 1
+            same_text += 1
         last[key] = (at, m.message_id)
+    return resent, same_text
+
+
+def _texts_to_wrong_phones(
+    season: Season, sends: list[tuple[datetime, Outgoing]]
+) -> tuple[int, int]:
+    """Texts to a patient's landline, and to a patient who never consented or had opted out."""
+    landlines = not_consenting = 0
     for at, m in sends:
         if m.channel != "sms":
             continue
@@ -1461,16 +1571,31 @@ def _safety(
             continue
         seed = season.patients[pid]
         if seed.phone.startswith("01"):
-            safety.to_landlines += 1
+            landlines += 1
         elif not seed.sms_consent or (
             pid in season.ledger.stops and season.ledger.stops[pid] <= at
         ):
-            safety.to_not_consenting += 1
+            not_consenting += 1
+    return landlines, not_consenting
+
+
+def _lost_calls(
+    season: Season,
+    all_calls: list[Call],
+    rota_weeks: dict[int, str],
+    rows: dict[int, OutboxMessage],
+    escalations: list[Escalation],
+    sends: list[tuple[datetime, Outgoing]],
+    carried: set[tuple[str, str | None]],
+) -> list[str]:
+    """Calls still planned a day after they ended that no one was ever told about (a
+    notice carried in a digest counts once the digest is sent)."""
     sent_keys = {rows[m.message_id].key for _, m in sends}
     sent_keys |= {key for key, digest in carried if digest in sent_keys}
     heads = {":".join(k.split(":")[:2]) for k in sent_keys}
     escalated_calls = {e.call_id for e in escalations if e.call_id is not None}
     season_weeks = set(season.weeks)
+    lost = []
     for call in all_calls:
         week = rota_weeks[call.rota_id]
         if week not in season_weeks or call.status != CallStatus.PLANNED:
@@ -1480,7 +1605,18 @@ def _safety(
         told = any(f"{head}:{call.id}" in heads for head in TOLD)
         if not told and call.id not in escalated_calls:
             risk = season.patients[call.patient_id].risk
-            safety.lost.append(f"{week} {call.code} ({risk})")
+            lost.append(f"{week} {call.code} ({risk})")
+    return lost
+
+
+def _urgent_timings(
+    rows: dict[int, OutboxMessage],
+    escalations: list[Escalation],
+    esc_kind: dict[int, str],
+    sends: list[tuple[datetime, Outgoing]],
+) -> list[dict[str, float | int | None]]:
+    """Per URGENT outcome: how soon organisers and the practice were told, how often the
+    organisers were reminded, and how soon someone acknowledged it."""
     first: dict[tuple[int, str], datetime] = {}
     repeats: Counter[int] = Counter()
     for at, m in sends:
@@ -1489,6 +1625,7 @@ def _safety(
             first.setdefault((int(parts[1]), parts[-2]), at)
         if parts[0] == "urgent" and parts[2] == "repeat" and parts[-2] == "organiser":
             repeats[int(parts[1])] = max(repeats[int(parts[1])], int(parts[3]))
+    urgent: list[dict[str, float | int | None]] = []
     for e in escalations:
         if e.kind != "urgent":
             continue
@@ -1498,7 +1635,7 @@ def _safety(
             return None if sent is None else (sent - e.raised_at).total_seconds()
 
         acked = e.acknowledged_at
-        safety.urgent.append(
+        urgent.append(
             {
                 "to organisers s": after("organiser"),
                 "to practice s": after("practice"),
@@ -1508,7 +1645,7 @@ def _safety(
                 else round((acked - e.raised_at).total_seconds() / 60),
             }
         )
-    return safety
+    return urgent
 
 
 async def run_season(

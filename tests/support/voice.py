@@ -12,6 +12,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from defusedxml import minidom
 from sqlalchemy import select
 
 from bot.composition import build_runtime
@@ -43,6 +44,16 @@ def dial_in(caller: str, sid: str, **extra: str) -> dict[str, str]:
     }
 
 
+def dialled_leg(volunteer: str, sid: str, parent: str, **extra: str) -> dict[str, str]:
+    """The leg a `<Dial>` placed to a volunteer (a patient's ring-back), as its whisper sees it."""
+    return {
+        **dial_in(GROUP_NUMBER, sid, **extra),
+        "To": volunteer,
+        "Direction": "outbound-dial",
+        "ParentCallSid": parent,
+    }
+
+
 def rung(volunteer: str, sid: str, **extra: str) -> dict[str, str]:
     """A call we placed ("Ring me now"): from the group's number to the volunteer."""
     return {**dial_in(GROUP_NUMBER, sid, **extra), "To": volunteer, "Direction": "outbound-api"}
@@ -51,6 +62,36 @@ def rung(volunteer: str, sid: str, **extra: str) -> dict[str, str]:
 def twiml(xml: str) -> ET.Element:
     root = ET.fromstring(xml)
     assert root.tag == "Response"
+    return root
+
+
+def _etree_shape(element: ET.Element) -> tuple[object, ...]:
+    return (
+        element.tag,
+        sorted(element.attrib.items()),
+        (element.text or "").strip(),
+        [_etree_shape(child) for child in element],
+    )
+
+
+def _dom_shape(node: minidom.Element) -> tuple[object, ...]:
+    children = [c for c in node.childNodes if c.nodeType == c.ELEMENT_NODE]
+    text = "".join(c.data for c in node.childNodes if c.nodeType == c.TEXT_NODE)
+    return (
+        node.tagName,
+        sorted(node.attributes.items()),
+        text.strip(),
+        [_dom_shape(child) for child in children],
+    )
+
+
+def twiml_checked(xml: str) -> ET.Element:
+    """`twiml`, and the same document read by a second parser (minidom, through defusedxml,
+    which also refuses entities and DTDs): both must see the same elements, attributes and
+    text, so a check cannot pass on one parser's quirk."""
+    root = twiml(xml)
+    document = minidom.parseString(xml)
+    assert _dom_shape(document.documentElement) == _etree_shape(root)
     return root
 
 
