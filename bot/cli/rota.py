@@ -211,10 +211,10 @@ def sessions_add(
     group: GroupOption = None,
 ) -> None:
     """Add a weekly Zoom session template."""
-    from rota.services import sessions
+    from rota.services import zoom_templates
 
     async def work(_config: Settings, db: Database) -> str:
-        await sessions.add_session(
+        await zoom_templates.add_session(
             db,
             group,
             window,
@@ -232,9 +232,9 @@ def sessions_add(
 @sessions_app.command("list")
 def sessions_list(as_json: JsonFlag = False, group: GroupOption = None) -> None:
     """List the group's Zoom session templates."""
-    from rota.services import sessions
+    from rota.services import zoom_templates
 
-    rows = run(lambda _c, db: sessions.list_sessions(db, group))
+    rows = run(lambda _c, db: zoom_templates.list_sessions(db, group))
     if as_json:
         print_json(rows)
         return

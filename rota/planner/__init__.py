@@ -7,12 +7,12 @@ from rota.planner.model import (
     PatientNeed,
     Plan,
     PlannedCall,
-    PlannedSession,
+    PlannedZoomSession,
     PlanRequest,
     PlanSummary,
-    SessionTemplate,
     Uncovered,
     VolunteerOffer,
+    ZoomSessionNeed,
 )
 from rota.planner.planner import plan_week, replan_week
 
@@ -23,10 +23,10 @@ __all__ = [
     "PlanRequest",
     "PlanSummary",
     "PlannedCall",
-    "PlannedSession",
-    "SessionTemplate",
+    "PlannedZoomSession",
     "Uncovered",
     "VolunteerOffer",
+    "ZoomSessionNeed",
     "calls_due",
     "greedy_plan",
     "plan_week",

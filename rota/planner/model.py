@@ -74,7 +74,7 @@ class VolunteerOffer:
 
 
 @dataclass(frozen=True)
-class SessionTemplate:
+class ZoomSessionNeed:
     """A weekly Zoom session (e.g. Wednesday coffee morning) for up to `capacity` patients."""
 
     id: int
@@ -115,7 +115,7 @@ class PlanRequest:
     week: str
     patients: tuple[PatientNeed, ...]
     volunteers: tuple[VolunteerOffer, ...]
-    sessions: tuple[SessionTemplate, ...] = ()
+    sessions: tuple[ZoomSessionNeed, ...] = ()
     tz: ZoneInfo = LONDON
     call_minutes: int = 20
     time_limit_s: float = 10.0
@@ -141,7 +141,7 @@ class PlannedCall:
 
 
 @dataclass(frozen=True)
-class PlannedSession:
+class PlannedZoomSession:
     """One Zoom session this week; `host_id` None means nobody could host it."""
 
     template_id: int
@@ -192,7 +192,7 @@ class Plan:
 
     week: str
     calls: tuple[PlannedCall, ...]
-    sessions: tuple[PlannedSession, ...]
+    sessions: tuple[PlannedZoomSession, ...]
     uncovered: tuple[Uncovered, ...]
     status: str
     gap: float | None

@@ -16,7 +16,7 @@ from rota.planner.bound import CoverBound, counts, cover_bound, cover_gap, score
 from rota.planner.calls import draft_calls, finish_calls
 from rota.planner.exact import choose_days
 from rota.planner.flow import days_of, solve_flow, solve_on_days
-from rota.planner.model import RISKS, HeldCall, Plan, PlannedSession, PlanRequest
+from rota.planner.model import RISKS, HeldCall, Plan, PlannedZoomSession, PlanRequest
 from rota.planner.network import build_network
 from rota.planner.reasons import explain
 from rota.planner.routes import Routes
@@ -120,7 +120,7 @@ def assemble(
     for choice in week.hosts:
         starts_at, ends_at = choice.template.window.instants(monday, request.tz)
         sessions.append(
-            PlannedSession(
+            PlannedZoomSession(
                 template_id=choice.template.id,
                 host_id=choice.host_id,
                 patient_ids=tuple(members.get(choice.template.id, [])),

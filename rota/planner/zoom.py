@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rota.planner.model import PatientNeed, SessionTemplate, VolunteerOffer
+from rota.planner.model import PatientNeed, VolunteerOffer, ZoomSessionNeed
 from rota.windows import WeeklyWindow
 
 
 @dataclass(frozen=True)
 class HostChoice:
-    template: SessionTemplate
+    template: ZoomSessionNeed
     host_id: int | None
     problem: str | None  # for the organiser when nobody can host
 
 
 def choose_hosts(
-    sessions: Iterable[SessionTemplate],
+    sessions: Iterable[ZoomSessionNeed],
     volunteers: Iterable[VolunteerOffer],
     busy: dict[int, list[WeeklyWindow]],
 ) -> list[HostChoice]:

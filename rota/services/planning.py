@@ -13,8 +13,8 @@ from rota.planner import (
     PatientNeed,
     Plan,
     PlanRequest,
-    SessionTemplate,
     VolunteerOffer,
+    ZoomSessionNeed,
 )
 from rota.planner.model import LONG_WAIT
 from rota.rules.ringing import takes_calls
@@ -71,7 +71,7 @@ async def plan_request(
             for v in volunteers
         ),
         sessions=tuple(
-            SessionTemplate(
+            ZoomSessionNeed(
                 id=t.id, window=WeeklyWindow.parse(t.window), capacity=t.capacity, title=t.title
             )
             for t in templates

@@ -20,9 +20,9 @@ from rota.storage.rotas import (
     CallOffer,
     Outcome,
     Rota,
-    SessionTemplate,
     ZoomInvite,
     ZoomSession,
+    ZoomTemplate,
 )
 
 __all__ = [
@@ -43,8 +43,8 @@ __all__ = [
     "Patient",
     "PlanningJob",
     "Rota",
-    "SessionTemplate",
     "Volunteer",
     "ZoomInvite",
     "ZoomSession",
+    "ZoomTemplate",
 ]

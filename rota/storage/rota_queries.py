@@ -13,7 +13,7 @@ from rota.domain import CallStatus, RotaStatus, VolunteerStatus
 from rota.storage.messages import OutboxMessage
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
-from rota.storage.rotas import Call, CallOffer, Rota, SessionTemplate, ZoomInvite, ZoomSession
+from rota.storage.rotas import Call, CallOffer, Rota, ZoomInvite, ZoomSession, ZoomTemplate
 from rota.windows import previous_week, week_bounds
 
 # After its window a call stays current this long, so the volunteer can log how it went.
@@ -41,12 +41,8 @@ async def active_patients(session: Session, group_id: int) -> Sequence[Patient]:
     return (await session.scalars(query)).all()
 
 
-async def session_templates(session: Session, group_id: int) -> Sequence[SessionTemplate]:
-    query = (
-        select(SessionTemplate)
-        .where(SessionTemplate.group_id == group_id)
-        .order_by(SessionTemplate.id)
-    )
+async def session_templates(session: Session, group_id: int) -> Sequence[ZoomTemplate]:
+    query = select(ZoomTemplate).where(ZoomTemplate.group_id == group_id).order_by(ZoomTemplate.id)
     return (await session.scalars(query)).all()
 
 

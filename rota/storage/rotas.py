@@ -76,7 +76,7 @@ class Outcome(Base):
     recorded_at: Mapped[datetime]
 
 
-class SessionTemplate(Stamped, Base):
+class ZoomTemplate(Stamped, Base):
     """A weekly Zoom group session, e.g. Wednesday coffee morning."""
 
     __tablename__ = "session_templates"

@@ -10,23 +10,23 @@ from sqlalchemy import select
 from rota.domain import CallStatus, RotaStatus, VolunteerStatus
 from rota.storage.people import Group, Patient, Volunteer
 from rota.storage.repository import Session
-from rota.storage.rotas import Call, Rota, SessionTemplate, ZoomInvite, ZoomSession
+from rota.storage.rotas import Call, Rota, ZoomInvite, ZoomSession, ZoomTemplate
 
 PENDING = "pending"
 
 
 async def sessions_needing_links(
     session: Session, *, now: datetime
-) -> Sequence[tuple[ZoomSession, Group, SessionTemplate | None]]:
+) -> Sequence[tuple[ZoomSession, Group, ZoomTemplate | None]]:
     """Every group's published, hosted, future sessions still without a link, soonest first.
 
     Unhosted sessions wait: nobody would let patients in, so a meeting would be wasted.
     """
     query = (
-        select(ZoomSession, Group, SessionTemplate)
+        select(ZoomSession, Group, ZoomTemplate)
         .join(Rota, Rota.id == ZoomSession.rota_id)
         .join(Group, Group.id == ZoomSession.group_id)
-        .outerjoin(SessionTemplate, SessionTemplate.id == ZoomSession.template_id)
+        .outerjoin(ZoomTemplate, ZoomTemplate.id == ZoomSession.template_id)
         .where(
             Rota.status == RotaStatus.PUBLISHED,
             ZoomSession.link_state == PENDING,

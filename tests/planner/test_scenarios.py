@@ -8,7 +8,7 @@ from datetime import date
 from rota.codes import day_letters
 from rota.planner import (
     HeldCall,
-    SessionTemplate,
+    ZoomSessionNeed,
     calls_due,
     plan_week,
     replan_week,
@@ -214,7 +214,7 @@ def test_replanning_hands_released_calls_to_someone_with_room():
 
 def test_a_zoom_session_gets_a_free_host_and_its_invitees():
     host = volunteer(1, "Wed 13:00-16:00", zoom_host=True)
-    session = SessionTemplate(7, WeeklyWindow.parse("Wed 14:00-15:00"), capacity=2, title="Coffee")
+    session = ZoomSessionNeed(7, WeeklyWindow.parse("Wed 14:00-15:00"), capacity=2, title="Coffee")
     group = request([patient(p, zoom=True) for p in (1, 2, 3)], [host], sessions=[session])
     plan = plan_week(group)
     (planned,) = plan.sessions
@@ -224,7 +224,7 @@ def test_a_zoom_session_gets_a_free_host_and_its_invitees():
 
 
 def test_a_session_nobody_can_host_is_reported():
-    session = SessionTemplate(7, WeeklyWindow.parse("Wed 14:00-15:00"), capacity=5, title="Coffee")
+    session = ZoomSessionNeed(7, WeeklyWindow.parse("Wed 14:00-15:00"), capacity=5, title="Coffee")
     plan = plan_week(
         request([patient(1, zoom=True)], [volunteer(1, "Wed 13:00-16:00")], sessions=[session])
     )

@@ -15,7 +15,7 @@ from rota.services import rotas
 from rota.services.audit import CLI
 from rota.services.groups import create_group
 from rota.services.importing import import_patients, import_volunteers
-from rota.services.sessions import add_session
+from rota.services.zoom_templates import add_session
 from rota.storage import AuditEvent, Volunteer
 
 WEEK = "2026-W49"

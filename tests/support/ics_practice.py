@@ -8,7 +8,7 @@ import random
 from rota.services.audit import CLI
 from rota.services.groups import create_group
 from rota.services.importing import import_patients, import_volunteers
-from rota.services.sessions import add_session
+from rota.services.zoom_templates import add_session
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rota.planner import PatientNeed, PlanRequest, SessionTemplate, VolunteerOffer
+from rota.planner import PatientNeed, PlanRequest, VolunteerOffer, ZoomSessionNeed
 from rota.windows import parse_windows
 
 
@@ -18,7 +18,7 @@ def request(
     patients: list[PatientNeed],
     volunteers: list[VolunteerOffer],
     week: str = "2026-W49",
-    sessions: list[SessionTemplate] | None = None,
+    sessions: list[ZoomSessionNeed] | None = None,
 ) -> PlanRequest:
     return PlanRequest(
         group="test",

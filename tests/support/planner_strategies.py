@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from rota.planner import (
     PatientNeed,
     PlanRequest,
-    SessionTemplate,
     VolunteerOffer,
+    ZoomSessionNeed,
 )
 from rota.windows import WeeklyWindow
 
@@ -62,7 +62,7 @@ def groups(draw, max_patients=5, max_volunteers=3, slots=(1, 4)):
         for pid in range(1, draw(st.integers(1, max_patients)) + 1)
     )
     sessions = tuple(
-        SessionTemplate(i, draw(windows(most=1)).__getitem__(0), draw(st.integers(1, 2)))
+        ZoomSessionNeed(i, draw(windows(most=1)).__getitem__(0), draw(st.integers(1, 2)))
         for i in range(draw(st.integers(0, 2)))
     )
     return PlanRequest("g", WEEK, patients, volunteers, sessions, time_limit_s=5)

@@ -12,7 +12,7 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 
-from rota.planner import PatientNeed, PlanRequest, SessionTemplate, VolunteerOffer, calls_due
+from rota.planner import PatientNeed, PlanRequest, VolunteerOffer, ZoomSessionNeed, calls_due
 from rota.windows import WeeklyWindow, week_monday
 
 WEEK = "2026-W49"
@@ -115,7 +115,7 @@ def synthetic_group(
         for p in needs
     ]
     sessions = tuple(
-        SessionTemplate(i, WeeklyWindow(day, 14 * 60, 15 * 60), capacity=8, title=f"Coffee {i}")
+        ZoomSessionNeed(i, WeeklyWindow(day, 14 * 60, 15 * 60), capacity=8, title=f"Coffee {i}")
         for i, day in enumerate([d for d in (0, 2, 4) for _ in range(max(1, patients // 1000))])
     )
     return PlanRequest(

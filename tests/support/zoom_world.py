@@ -16,8 +16,8 @@ from rota.services.audit import CLI
 from rota.services.cycle import run_due_work
 from rota.services.groups import add_organiser, create_group
 from rota.services.importing import import_patients, import_volunteers
-from rota.services.sessions import add_session
 from rota.services.zoom_links import MeetingsFor, ensure_meeting_links
+from rota.services.zoom_templates import add_session
 from rota.storage import OutboxMessage, Patient, Volunteer, ZoomInvite, ZoomSession
 from tests.support.simulation import Simulation
 from tests.support.zoom_server import ZoomServer

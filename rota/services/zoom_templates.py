@@ -10,7 +10,7 @@ from rota.services.audit import Actor, record
 from rota.services.groups import GroupError, resolve_group
 from rota.storage import rota_queries
 from rota.storage.db import Database
-from rota.storage.rotas import SessionTemplate
+from rota.storage.rotas import ZoomTemplate
 from rota.windows import WeeklyWindow
 
 
@@ -24,7 +24,7 @@ async def add_session(
     link: str | None,
     actor: Actor,
     now: datetime,
-) -> SessionTemplate:
+) -> ZoomTemplate:
     parsed = WeeklyWindow.parse(window)
     if not 1 <= capacity <= 100:
         raise GroupError("capacity should be from 1 to 100 patients")
@@ -32,7 +32,7 @@ async def add_session(
         raise GroupError("the meeting link should start with https://")
     async with db.transaction() as session:
         group = await resolve_group(session, group_name)
-        template = SessionTemplate(
+        template = ZoomTemplate(
             group_id=group.id, window=str(parsed), capacity=capacity, title=title.strip(), link=link
         )
         session.add(template)
