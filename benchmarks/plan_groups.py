@@ -34,8 +34,8 @@ from rota.services.weekly import weekly_work
 from rota.storage import OutboxMessage, PlanningJob, Rota
 from rota.storage.db import Database
 from rota.storage.migrate import upgrade
-from tests.support.many_groups import many_groups
 from tests.support.databases import scratch_database
+from tests.support.many_groups import many_groups
 
 THURSDAY = datetime(2026, 11, 26, 10, 5, tzinfo=UTC)  # the default draft day
 
