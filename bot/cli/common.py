@@ -148,3 +148,10 @@ def parse_week_option(text: str | None) -> str | None:
 def print_json(value: Any) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def stored_phone(phone: str, config: Settings) -> str:
+    """A phone typed on the command line, in the form it is stored."""
+    from rota.phones import parse_phone
+
+    return parse_phone(phone, allow_fictional=config.allow_fictional_numbers).e164

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, demo, people, privacy, report, rota, service
+from bot.cli import admin, demo, people, privacy, report, rota, service, volunteers
 from bot.cli.common import set_account
 
 app = typer.Typer(
@@ -53,12 +53,12 @@ app.add_typer(privacy.erase_app, name="erase")
 app.command("purge")(privacy.purge)
 app.command("audit")(privacy.audit)
 app.add_typer(privacy.alerts_app, name="alerts")
-people.volunteers_app.command("invite")(privacy.invite)
-people.volunteers_app.command("feed")(privacy.feed)
-people.volunteers_app.command("approve")(privacy.approve)
-people.volunteers_app.command("pause")(privacy.pause)
-people.volunteers_app.command("resume")(privacy.resume)
-people.volunteers_app.command("set")(privacy.volunteer_set)
+people.volunteers_app.command("invite")(volunteers.invite)
+people.volunteers_app.command("feed")(volunteers.feed)
+people.volunteers_app.command("approve")(volunteers.approve)
+people.volunteers_app.command("pause")(volunteers.pause)
+people.volunteers_app.command("resume")(volunteers.resume)
+people.volunteers_app.command("set")(volunteers.volunteer_set)
 app.command("serve")(service.serve)
 app.command("demo")(demo.demo)
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from rota.errors import Refused
 from rota.sample import SAMPLE_DIR
 from rota.services import calls, rotas, solving
 from rota.services.audit import CLI
-from rota.services.calls import Refused
 from rota.services.groups import create_group
 from rota.services.importing import import_patients, import_volunteers
 from rota.storage import AuditEvent, Call, Volunteer
