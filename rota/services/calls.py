@@ -274,7 +274,7 @@ SWAP_ASKS = 8  # volunteers asked to take one swap: enough for a yes, not a floo
 async def _swap_askees(
     session: Session, holder: Volunteer, call: Call, patient: Patient, tz: ZoneInfo
 ) -> list[Volunteer]:
-    """Who is asked to take a swap: those free then with room, fewest calls first; if nobody
+    """Who is asked to take a swap: those free then, fewest calls first; if nobody
     is, those who may ring the patient at all, so the offer still reaches someone."""
     load = Load.of(await rota_queries.held_calls_of_rotas(session, {call.rota_id}))
     allowed = [
@@ -285,7 +285,7 @@ async def _swap_askees(
         and other.unreachable_since is None
         and may_ring(other, patient, known_as=other.phone)
     ]
-    free = [other for other in allowed if free_for(other, call, load, tz)]
+    free = [other for other in allowed if free_for(other, call, load, tz, within_max=False)]
     return sorted(free or allowed, key=lambda v: (load.held.get((v.id, call.rota_id), 0), v.id))[
         :SWAP_ASKS
     ]

@@ -19,7 +19,7 @@ from rota.services.chasers import chase_outcome, chase_swap, chase_urgent_alerts
 from rota.services.digest import send_digests
 from rota.services.notify import when
 from rota.services.open_calls import holder_cannot_ring, open_call_rules
-from rota.services.reminders import check_in_patient, remind_volunteers
+from rota.services.reminders import check_in_patient, remind_volunteers, runs_of_calls
 from rota.services.reoffers import offer_open_calls
 from rota.services.sweep import CycleStats, Sweep
 from rota.services.zoom_invites import session_rules
@@ -59,7 +59,8 @@ async def run_due_work(db: Database, now: datetime) -> CycleStats:
             held = await cycle_queries.held_calls(
                 session, group.id, since=now - timedelta(days=1), until=now + timedelta(days=2)
             )
-            await remind_volunteers(sweep, calls, held)
+            sweep.runs = runs_of_calls(calls, held)
+            await remind_volunteers(sweep, calls)
             for call in calls:
                 await _call_rules(sweep, call)
             await offer_open_calls(sweep)

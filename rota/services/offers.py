@@ -71,12 +71,18 @@ class Load:
         return not any(s < ends_at and starts_at < e for s, e in self.busy.get(volunteer_id, []))
 
 
-def free_for(volunteer: Volunteer, call: Call, load: Load, tz: ZoneInfo) -> bool:
-    """In their stated availability at the call's time, no call of their own then, and room
-    under their weekly maximum: someone who could say yes to it."""
+def free_for(
+    volunteer: Volunteer, call: Call, load: Load, tz: ZoneInfo, *, within_max: bool = True
+) -> bool:
+    """In their stated availability at the call's time, no call of their own then, and (for
+    an open call) room under their weekly maximum: someone who could say yes to it. A swap
+    asks for a favour, so whoever is free may choose to go over their maximum."""
     windows = parse_windows("; ".join(volunteer.availability))
-    slot = weekly_window(call, tz)
-    return any(w.contains(slot) for w in windows) and load.has_room(volunteer, call)
+    if not any(w.contains(weekly_window(call, tz)) for w in windows):
+        return False
+    if within_max:
+        return load.has_room(volunteer, call)
+    return load.free_at(volunteer.id, call.starts_at, call.ends_at)
 
 
 def weekly_window(call: Call, tz: ZoneInfo) -> WeeklyWindow:

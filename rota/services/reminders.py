@@ -32,32 +32,38 @@ def runs(calls: Iterable[Call]) -> list[list[Call]]:
     return found
 
 
-def _codes(calls: Sequence[Call]) -> str:
+def codes(calls: Sequence[Call]) -> str:
+    """'A1', 'A1 and A2', 'A1, A2 and A3'."""
     codes = [c.code for c in calls]
     return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " and " + codes[-1]
 
 
-async def remind_volunteers(sweep: Sweep, live: Sequence[Call], held: Sequence[Call]) -> None:
-    """Evening and "due now" reminders for every volunteer's calls, bundled, each once.
+def runs_of_calls(live: Sequence[Call], held: Sequence[Call]) -> dict[int, list[Call]]:
+    """Each held call's run. `held` are the same days' calls whatever their state, so a run's
+    first call logged early does not make the next one a run of its own."""
+    every: dict[int, dict[int, Call]] = defaultdict(dict)
+    for call in (*held, *live):
+        if call.volunteer_id is not None:
+            every[call.volunteer_id][call.id] = call
+    return {c.id: run for calls in every.values() for run in runs(calls.values()) for c in run}
 
-    `live` are the calls still to ring; `held` are the volunteers' calls of the same days
-    whatever their state, so a run's first call logged early does not make the next one
-    a new run with a reminder of its own.
-    """
+
+async def remind_volunteers(sweep: Sweep, live: Sequence[Call]) -> None:
+    """Evening and "due now" reminders for every volunteer's calls, bundled, each once."""
     mine: dict[int, list[Call]] = defaultdict(list)
     for call in live:
         if call.volunteer_id in sweep.volunteers:
             mine[call.volunteer_id].append(call)
-    every: dict[int, dict[int, Call]] = defaultdict(dict)
-    for call in (*held, *live):
-        if call.volunteer_id in mine:
-            every[call.volunteer_id][call.id] = call
     for volunteer_id, calls in mine.items():
         volunteer = sweep.volunteers[volunteer_id]
         await _evening(sweep, volunteer, calls)
         still = {c.id for c in calls}
-        for run in runs(every[volunteer_id].values()):
-            await _due_now(sweep, volunteer, run, [c for c in run if c.id in still])
+        seen: set[int] = set()
+        for call in calls:
+            run = sweep.runs.get(call.id, [call])
+            if run[0].id not in seen:
+                seen.add(run[0].id)
+                await _due_now(sweep, volunteer, run, [c for c in run if c.id in still])
 
 
 async def _evening(sweep: Sweep, volunteer: Volunteer, calls: Sequence[Call]) -> None:
@@ -106,7 +112,7 @@ async def _due_now(
     if len(live) == 1:
         said = f"Call {live[0].code} is due now ({slot})."
     else:
-        said = f"Calls {_codes(live)} are due now, one after another ({slot})."
+        said = f"Calls {codes(live)} are due now, one after another ({slot})."
     await sweep.volunteer(
         "reminder_soon",
         f"reminder:{first.id}:soon",

@@ -38,6 +38,9 @@ class Sweep:
     patients: dict[int, Patient]
     made_up: set[int] = field(default_factory=set)  # missed calls with a make-up booked
     open_calls: list[Call] = field(default_factory=list)  # offered together after the pass
+    # The run of back-to-back calls each held call is part of (rota/services/reminders.py
+    # `runs`, whatever their state): one "due now" and one chaser a run, not one a call.
+    runs: dict[int, list[Call]] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:

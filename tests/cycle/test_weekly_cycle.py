@@ -51,6 +51,7 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
     by_key = Counter(keys[m.message_id] for _, m in sent)
     assert all(count == 1 for count in by_key.values()), "something was sent twice"
     when_sent = {keys[m.message_id]: at for at, m in sent}
+    bodies = {keys[m.message_id]: m.body for _, m in sent}
     run_of = {
         c.id: run
         for volunteer in {c.volunteer_id for c in calls}
@@ -96,8 +97,14 @@ async def test_every_message_of_the_week_is_sent_once_at_the_right_local_time(sq
             assert checkin not in when_sent
         # nobody logs an outcome in this simulation: the volunteer is asked an hour after the
         # window, the organiser a day after (in their next digest)
-        chase = when_sent[f"chase:{call.id}:volunteer:{call.volunteer_id}"]
-        assert call.ends_at + timedelta(hours=1) <= chase < call.ends_at + timedelta(hours=1) + STEP
+        # (one chaser per run too, an hour after the run's last call, naming each call:
+        # nobody logs anything here)
+        chase = when_sent[f"chase:{run[0].id}:volunteer:{call.volunteer_id}"]
+        last = run[-1].ends_at
+        assert last + timedelta(hours=1) <= chase < last + timedelta(hours=1) + STEP
+        assert re.search(
+            rf"\b{call.code}\b", bodies[f"chase:{run[0].id}:volunteer:{call.volunteer_id}"]
+        )
         if call.ends_at + timedelta(hours=24) + STEP < end:
             told = held[f"chase-organisers:{call.id}:organiser:1"].created_at
             assert (

@@ -20,5 +20,14 @@ async def linked_week(bot: Harness, now: datetime) -> World:
     return world
 
 
+async def ian_is_free_all_week(bot: Harness, world: World, now: datetime) -> None:
+    """Swaps are asked of volunteers free at the call's time (issue 19): make Ian one."""
+    from rota.services.availability import set_availability
+
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri")
+    every_day = "; ".join(f"{day} 09:00-17:00" for day in days)
+    await set_availability(bot.db, world.vid(IAN), every_day, channel="telegram", now=now)
+
+
 async def first_call_of(bot: Harness, volunteer_id: int):
     return next(c for c in await calls(bot.db) if c.volunteer_id == volunteer_id)

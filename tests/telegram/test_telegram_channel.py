@@ -15,7 +15,13 @@ from rota.ports import Outgoing, SendFailed
 from rota.storage import Volunteer
 from tests.support.bot_api_server import BotApiServer
 from tests.support.telegram import running_bot
-from tests.support.telegram_week import ANN_TG, IAN_TG, first_call_of, linked_week
+from tests.support.telegram_week import (
+    ANN_TG,
+    IAN_TG,
+    first_call_of,
+    ian_is_free_all_week,
+    linked_week,
+)
 from tests.support.usecases import outbox
 
 CHAT = 4_400_000_123
@@ -92,6 +98,7 @@ async def test_a_volunteer_who_blocked_the_bot_is_marked_unreachable_by_the_disp
 ) -> None:
     async with running_bot(sqlite_db, now) as bot:
         world = await linked_week(bot, now)
+        await ian_is_free_all_week(bot, world, now)
         offered = await first_call_of(bot, world.vid("+447700900010"))
         bot.server.block(IAN_TG)
         await bot.send(ANN_TG, f"/swap {offered.code}")

@@ -8,7 +8,15 @@ import pytest
 
 from rota.storage import Patient
 from tests.support.telegram import ORGANISER, Harness, call
-from tests.support.telegram_week import ANN, ANN_TG, IAN, IAN_TG, first_call_of, linked_week
+from tests.support.telegram_week import (
+    ANN,
+    ANN_TG,
+    IAN,
+    IAN_TG,
+    first_call_of,
+    ian_is_free_all_week,
+    linked_week,
+)
 from tests.support.usecases import World, calls
 
 
@@ -47,6 +55,7 @@ async def test_an_offered_swap_is_taken_by_another_volunteer_tapping_take(
     bot: Harness, now
 ) -> None:
     world = await linked_week(bot, now)
+    await ian_is_free_all_week(bot, world, now)
     offered = await first_call_of(bot, world.vid(ANN))
     await bot.send(ANN_TG, "/calls")
     await bot.tap(ANN_TG, f"swap:{offered.id}")
