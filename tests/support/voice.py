@@ -44,6 +44,19 @@ def dial_in(caller: str, sid: str, **extra: str) -> dict[str, str]:
     }
 
 
+def dial_result(caller: str, sid: str, status: str, seconds: str = "0") -> dict[str, str]:
+    """The `<Dial action>` callback: how ringing the patient went (DialCallStatus)."""
+    leg = "CA" + sid[2:][::-1]  # the patient's leg has an id of its own
+    return dial_in(
+        caller,
+        sid,
+        DialCallSid=leg,
+        DialCallStatus=status,
+        DialCallDuration=seconds,
+        CallStatus="in-progress",
+    )
+
+
 def dialled_leg(volunteer: str, sid: str, parent: str, **extra: str) -> dict[str, str]:
     """The leg a `<Dial>` placed to a volunteer (a patient's ring-back), as its whisper sees it."""
     return {

@@ -19,6 +19,7 @@ from tests.support.voice import (
     call_sid,
     connect,
     dial_in,
+    dial_result,
     local_path,
     query,
     spoken,
@@ -27,18 +28,6 @@ from tests.support.voice import (
 )
 
 STRANGER = "+447700900876"
-
-
-def _dial_result(caller: str, sid: str, status: str, seconds: str = "0") -> dict[str, str]:
-    leg = "CA" + sid[2:][::-1]  # the patient's leg has an id of its own
-    return dial_in(
-        caller,
-        sid,
-        DialCallSid=leg,
-        DialCallStatus=status,
-        DialCallDuration=seconds,
-        CallStatus="in-progress",
-    )
 
 
 async def _all(db, model):
@@ -121,7 +110,7 @@ async def test_no_answer_is_an_attempt_and_books_the_retry_once_however_often_tw
     assert early.status_code == 204
     answers = []
     for _ in range(3):  # Twilio retries a callback it thinks failed
-        done = await week.twilio.post(action, _dial_result(held.volunteer.phone, sid, "no-answer"))
+        done = await week.twilio.post(action, dial_result(held.volunteer.phone, sid, "no-answer"))
         assert done.status_code == 200
         answers.append(spoken(twiml(done.text)))
     attempts = await _all(week.db, CallAttempt)
@@ -161,7 +150,7 @@ async def test_the_third_unanswered_ring_raises_the_welfare_alert(week):
     root = await connect(week.twilio, held, third.starts_at + timedelta(minutes=1), sid)
     response = await week.twilio.post(
         local_path(root.find("Dial").get("action")),
-        _dial_result(held.volunteer.phone, sid, "busy"),
+        dial_result(held.volunteer.phone, sid, "busy"),
     )
     assert "attempt 3" in spoken(twiml(response.text))
     alerts = await _all(week.db, Escalation)
@@ -185,10 +174,10 @@ async def test_a_completed_call_is_recorded_with_its_length_and_the_volunteer_as
     # the service restarts between connecting and Twilio's callback: nothing was in memory
     async with twilio_app(db, at + timedelta(minutes=13)) as twilio:
         response = await twilio.post(
-            action, _dial_result(held.volunteer.phone, sid, "completed", "754")
+            action, dial_result(held.volunteer.phone, sid, "completed", "754")
         )
         again = await twilio.post(
-            action, _dial_result(held.volunteer.phone, sid, "completed", "754")
+            action, dial_result(held.volunteer.phone, sid, "completed", "754")
         )
     assert response.status_code == again.status_code == 200
     assert [(a.result, a.seconds) for a in await _all(db, CallAttempt)] == [("completed", 754)]
