@@ -152,7 +152,7 @@ def cover_cost(weights: Weights, need: Need, waiting_step: int = 0) -> int:
     priority among patients belongs here (and must keep the tiers in Weights apart).
 
     Within a risk the missed and the longest-waiting go first: a bonus of `waiting_step` per
-    day waited, summing to at most a quarter of the low-risk weight over all patients, so it
+    step of `waiting`, summing to at most a quarter of the low-risk weight over all patients, so it
     never trades a call for one of higher risk and the coverage bound (bound.py) stays sound.
     """
     return -weights.cover[need.patient.risk] - need.patient.waiting * waiting_step
@@ -206,8 +206,11 @@ class _Builder:
         self.volunteer_nodes = {vid: self.arcs.node() for vid in week.capacity}
         self.net.slot_node = {int(n): i for i, n in enumerate(self.slot_nodes)}
         # Shared between patients: see add_patient.
+        # `waiting` counts fortnights (0 to MAX_WAITING), not days: a step this size keeps the
+        # bonuses of all patients under a quarter of the low-risk weight, and makes a long
+        # wait outweigh keeping last week's volunteer, so a short week rotates (issue 19).
         self.waiting_step = self.net.weights.cover["low"] // (
-            4 * MAX_WAITING * max(1, len(week.needs)) * 7
+            4 * MAX_WAITING * max(1, len(week.needs))
         )
         self.hubs: dict[tuple[object, int], int] = {}
         self.preferred: dict[tuple[object, WeeklyWindow], int] = {}

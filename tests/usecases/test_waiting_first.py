@@ -76,3 +76,21 @@ async def test_the_plan_request_knows_who_was_missed_last_week_and_how_long_each
         monday = call.starts_at - timedelta(days=call.starts_at.weekday())
         assert 0 < needs[p].waited_days <= 7 and not needs[p].missed_last_week, monday
     assert all(n.waited_days == LONG_WAIT for p, n in needs.items() if p not in reached)
+
+
+def test_the_longest_waiting_go_first_even_against_last_weeks_volunteer():
+    """Seen in the season simulator: patients rung last week keep their volunteer (the
+    continuity bonus) and those left out stay left out, week after week. Waiting must weigh
+    more than continuity within a risk, or nothing rotates when capacity is short."""
+    longest = set(range(2, 120, 3))
+    # Everyone else was rung last week by a volunteer who can ring them again.
+    waiting = {
+        i: (
+            {"waited_days": LONG_WAIT}
+            if i in longest
+            else {"waited_days": 7, "previous_volunteer_id": 1000 + (i % 5)}
+        )
+        for i in range(120)
+    }
+    plan = plan_week(request(*_practice_sized(waiting)))
+    assert _covered(plan) == longest
