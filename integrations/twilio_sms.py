@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -109,34 +109,23 @@ def map_twilio_error(exc: BaseException, *, rate_limit_backoff: float = 5.0) -> 
     return None
 
 
-class TwilioSmsChannel:
-    """The `Channel` port for SMS. Safe for concurrent sends (one shared aiohttp session)."""
-
-    name = "sms"
+class TwilioClient:
+    """The official client's lifecycle, shared by SMS and Voice: its aiohttp session must be
+    made inside the running loop (`open()` or `async with`) and closed before it ends."""
 
     def __init__(
         self,
         *,
         account_sid: str,
         auth_token: str,
-        public_base_url: str,
-        from_number: str | None = None,
-        messaging_service_sid: str | None = None,
-        api_base_url: str | None = None,
-        timeout: float = 15.0,
-        rate_limit_backoff: float = 5.0,
-        http_client_factory: Callable[[], AsyncHttpClient] | None = None,
+        api_base_url: str | None,
+        timeout: float,
+        http_client_factory: Callable[[], AsyncHttpClient] | None,
     ) -> None:
-        if not (from_number or messaging_service_sid):
-            raise ValueError("a from number or a messaging service SID is needed")
         self._account_sid = account_sid
         self._auth_token = auth_token
-        self._callback_base = public_base_url.rstrip("/") + STATUS_CALLBACK_PATH
-        self._from = from_number
-        self._service = messaging_service_sid
         self._api_base_url = api_base_url.rstrip("/") if api_base_url else None
         self._timeout = timeout
-        self._backoff = rate_limit_backoff
         self._factory = http_client_factory or TwilioAiohttpClient
         self._http: AsyncHttpClient | None = None
         self._client: Client | None = None
@@ -159,12 +148,11 @@ class TwilioSmsChannel:
 
     async def aclose(self) -> None:
         http, self._http, self._client = self._http, None, None
-        if http is not None:
-            close = getattr(http, "close", None)
-            if close is not None:
-                await close()
+        close = getattr(http, "close", None)
+        if close is not None:
+            await close()
 
-    async def __aenter__(self) -> TwilioSmsChannel:
+    async def __aenter__(self) -> Self:
         await self.open()
         return self
 
@@ -175,6 +163,39 @@ class TwilioSmsChannel:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class TwilioSmsChannel(TwilioClient):
+    """The `Channel` port for SMS. Safe for concurrent sends (one shared aiohttp session)."""
+
+    name = "sms"
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        public_base_url: str,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        api_base_url: str | None = None,
+        timeout: float = 15.0,
+        rate_limit_backoff: float = 5.0,
+        http_client_factory: Callable[[], AsyncHttpClient] | None = None,
+    ) -> None:
+        if not (from_number or messaging_service_sid):
+            raise ValueError("a from number or a messaging service SID is needed")
+        super().__init__(
+            account_sid=account_sid,
+            auth_token=auth_token,
+            api_base_url=api_base_url,
+            timeout=timeout,
+            http_client_factory=http_client_factory,
+        )
+        self._callback_base = public_base_url.rstrip("/") + STATUS_CALLBACK_PATH
+        self._from = from_number
+        self._service = messaging_service_sid
+        self._backoff = rate_limit_backoff
 
     def status_callback_url(self, message_id: int) -> str:
         # Only our outbox id goes in the URL: never a phone number.

@@ -5,8 +5,7 @@ The volunteer is rung first, from the group's number; the TwiML at `/twilio/voic
 voicemail never gets connected. Only our call id goes into the URLs (never a phone number),
 and nothing here logs a number: Twilio's error text often quotes one.
 
-Lifecycle as for SMS (integrations/twilio_sms.py): build the client in `open()` inside the
-running loop, close it with `aclose()`.
+Lifecycle as for SMS: `TwilioClient` in integrations/twilio_sms.py.
 """
 
 from __future__ import annotations
@@ -15,13 +14,11 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 from twilio.http import AsyncHttpClient
-from twilio.rest import Client
 
-from integrations.twilio_sms import _ISOLATED_ENV, TwilioAiohttpClient, map_twilio_error
+from integrations.twilio_sms import TwilioClient, map_twilio_error
 from rota.ports import SendFailed
 
 log = logging.getLogger(__name__)
@@ -30,7 +27,7 @@ _E164 = re.compile(r"\+[1-9]\d{6,14}")
 ANSWER_SECONDS = 25  # how long the volunteer's phone rings before Twilio gives up
 
 
-class TwilioVoice:
+class TwilioVoice(TwilioClient):
     """The `Ringer` port: rings a volunteer for one call. Safe for concurrent use."""
 
     def __init__(
@@ -44,46 +41,15 @@ class TwilioVoice:
         timeout: float = 15.0,
         http_client_factory: Callable[[], AsyncHttpClient] | None = None,
     ) -> None:
-        self._account_sid = account_sid
-        self._auth_token = auth_token
+        super().__init__(
+            account_sid=account_sid,
+            auth_token=auth_token,
+            api_base_url=api_base_url,
+            timeout=timeout,
+            http_client_factory=http_client_factory,
+        )
         self._base = public_base_url.rstrip("/")
         self._from = from_number  # used when the group has no number of its own
-        self._api_base_url = api_base_url.rstrip("/") if api_base_url else None
-        self._timeout = timeout
-        self._factory = http_client_factory or TwilioAiohttpClient
-        self._http: AsyncHttpClient | None = None
-        self._client: Client | None = None
-
-    async def open(self) -> None:
-        if self._client is not None:
-            return
-        for name in ("twilio.http_client", "twilio.async_http_client"):
-            logging.getLogger(name).setLevel(logging.WARNING)  # they log URLs and numbers
-        self._http = self._factory()
-        client = Client(
-            self._account_sid, self._auth_token, http_client=self._http, environment=_ISOLATED_ENV
-        )
-        if self._api_base_url:
-            client.api.base_url = self._api_base_url
-        self._client = client
-
-    async def aclose(self) -> None:
-        http, self._http, self._client = self._http, None, None
-        close = getattr(http, "close", None)
-        if close is not None:
-            await close()
-
-    async def __aenter__(self) -> TwilioVoice:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def create_params(
         self, *, volunteer_phone: str, group_number: str, call_id: int
