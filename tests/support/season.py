@@ -1015,21 +1015,34 @@ class Season:
     def _claim(
         self, agent: VolunteerAgent, code: str, call_id: int | None
     ) -> Callable[[], Awaitable[None]]:
-        async def claim() -> None:
+        return self._say_yes(agent, "claim", calls.claim_call, code, call_id)
+
+    def _say_yes(
+        self,
+        agent: VolunteerAgent,
+        what: str,
+        use_case: Callable[..., Awaitable[calls.CallCard]],
+        code: str,
+        call_id: int | None,
+    ) -> Callable[[], Awaitable[None]]:
+        """Claiming an open call or taking a swap: by its button if there was one, else by code;
+        a call won goes in the volunteer's diary."""
+
+        async def say_yes() -> None:
             if agent.status != "active":
                 return
             by = {"call_id": call_id} if call_id is not None else {"code": code}
-            self.ledger.actions["claim tried"] += 1
+            self.ledger.actions[f"{what} tried"] += 1
             try:
-                card = await calls.claim_call(
+                card = await use_case(
                     self.db, agent.id, channel=agent.channel, now=self.clock.now, **by
                 )
             except Refused:
                 return
-            self.ledger.actions["claim won"] += 1
+            self.ledger.actions[f"{what} won"] += 1
             self._learn(agent, card.code, parse_slot(card.when, self.clock.now))
 
-        return claim
+        return say_yes
 
     def _browse_open(self, agent: VolunteerAgent) -> Callable[[], Awaitable[None]]:
         async def browse() -> None:
@@ -1051,21 +1064,7 @@ class Season:
     def _take(
         self, agent: VolunteerAgent, code: str, call_id: int | None
     ) -> Callable[[], Awaitable[None]]:
-        async def take() -> None:
-            if agent.status != "active":
-                return
-            by = {"call_id": call_id} if call_id is not None else {"code": code}
-            self.ledger.actions["take tried"] += 1
-            try:
-                card = await calls.take_swap(
-                    self.db, agent.id, channel=agent.channel, now=self.clock.now, **by
-                )
-            except Refused:
-                return
-            self.ledger.actions["take won"] += 1
-            self._learn(agent, card.code, parse_slot(card.when, self.clock.now))
-
-        return take
+        return self._say_yes(agent, "take", calls.take_swap, code, call_id)
 
     def _offer_swap(self, agent: VolunteerAgent, agenda: Agenda) -> Callable[[], Awaitable[None]]:
         async def offer() -> None:
