@@ -19,7 +19,7 @@ idle, then while next week's draft is built through the real `build_rota`, solve
 Prints, per backend and offload, the replies' count, p50 and p99 in ms over `--builds`
 builds, each build's median wall seconds and the mean seconds of its two phases that run
 on the loop (the snapshot read, the write-back). PostgreSQL: a scratch database on the
-tests' server (RINGROUND_TEST_POSTGRES_ADMIN_URL), dropped afterwards.
+tests' server (RINGROUND_TEST_POSTGRES_URL), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -30,11 +30,9 @@ import multiprocessing
 import random
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,10 +48,9 @@ from rota.services import rotas, solving
 from rota.services.audit import CLI
 from rota.services.groups import create_group
 from rota.services.importing import import_patients, import_volunteers
-from rota.storage import Base, Group, Volunteer
+from rota.storage import Group, Volunteer
 from rota.storage.db import Database
-from rota.storage.migrate import upgrade
-from tests.support.databases import scratch_database
+from tests.support.databases import empty_database
 from tests.support.practice import volunteers_csv
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday of 2026-W49, before the calls
@@ -80,27 +77,6 @@ def patients_csv(count: int, rng: random.Random) -> bytes:
         windows = "; ".join(f"{day} {rng.choice(SPANS)}" for day in days)
         rows.append(f"PB{i:04d},Patient {i},{phone},{risk},{windows},en,{textable}")
     return ("\n".join(rows) + "\n").encode()
-
-
-@asynccontextmanager
-async def database(backend: str) -> AsyncIterator[Database]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            db = Database(f"sqlite+aiosqlite:///{folder}/bench.db")
-            async with db.engine.begin() as conn:
-                await conn.run_sync(Base.metadata.create_all)
-            try:
-                yield db
-            finally:
-                await db.dispose()
-        return
-    with scratch_database() as url:
-        db = Database(url)
-        await upgrade(db)
-        try:
-            yield db
-        finally:
-            await db.dispose()
 
 
 async def group_of(db: Database, patients: int, volunteers: int) -> tuple[Group, list[str]]:
@@ -202,7 +178,7 @@ async def run(args: argparse.Namespace, backend: str) -> list[str]:
         "process": solving.in_pool(POOL),
     }
     lines = []
-    async with database(backend) as db:
+    async with empty_database(backend) as db:
         group, phones = await group_of(db, args.patients, args.volunteers)
         idle = await replies(db, group, phones, every_s, lambda n: n >= IDLE_REPLIES)
         lines.append(row(backend, "idle", idle, None))

@@ -26,11 +26,7 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,9 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 import httpx
-import psycopg
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from bot.composition import build_runtime
 from bot.web import create_app
@@ -48,44 +42,16 @@ from config import Settings
 from integrations.console import ConsoleChannel
 from rota.buttons import CLAIM
 from rota.outbox import Dispatcher
-from rota.storage import Base, Call, Volunteer
+from rota.storage import Call, Volunteer
 from rota.storage.db import Database
 from tests.support.bot_api_server import BotApiServer
+from tests.support.databases import empty_database
 from tests.support.telegram import link_telegram
 from tests.support.usecases import add_volunteers, published_week
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SECRET = "bench-secret"
 FIRST_ID = 7_000_000_000
-POSTGRES_ADMIN = os.environ.get(
-    "RINGROUND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
-
-
-@asynccontextmanager
-async def database(backend: str) -> AsyncIterator[Database]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            db = Database(f"sqlite+aiosqlite:///{folder}/bench.db")
-            async with db.engine.begin() as conn:
-                await conn.run_sync(Base.metadata.create_all)
-            try:
-                yield db
-            finally:
-                await db.dispose()
-        return
-    name = f"ringround_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    db = Database(make_url(POSTGRES_ADMIN).set(database=name).render_as_string(False))
-    try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        yield db
-    finally:
-        await db.dispose()
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def linked_volunteers(db: Database) -> list[int]:
@@ -107,7 +73,7 @@ async def held_and_open(db: Database) -> tuple[list[tuple[str, int]], list[int]]
 
 async def run(backend: str, count: int, seed: int) -> dict[str, list[float]]:
     rng = random.Random(seed)
-    async with database(backend) as db, BotApiServer() as server:
+    async with empty_database(backend) as db, BotApiServer() as server:
         telegram = {"token": server.token, "api_base_url": server.base_url}
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]

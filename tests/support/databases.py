@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 from sqlalchemy import text
@@ -45,3 +46,26 @@ async def fresh_postgres(url: str) -> Database:
     async with db.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     return db
+
+
+@contextlib.asynccontextmanager
+async def empty_database(backend: str) -> AsyncIterator[Database]:
+    """An empty, migrated database for a benchmark: SQLite in a temporary folder, or a
+    scratch database on the PostgreSQL server, dropped afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            db = Database(f"sqlite+aiosqlite:///{folder}/bench.db")
+            async with db.engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            try:
+                yield db
+            finally:
+                await db.dispose()
+        return
+    with scratch_database() as url:
+        db = Database(url)
+        await upgrade(db)
+        try:
+            yield db
+        finally:
+            await db.dispose()
