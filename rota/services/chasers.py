@@ -25,7 +25,7 @@ async def chase_outcome(sweep: Sweep, call: Call, volunteer: Volunteer, slot: st
     run = sweep.runs.get(call.id, [call])
     unlogged = [c for c in run if c.status == CallStatus.PLANNED] or [call]
     now, times = sweep.now, chaser_times(unlogged[-1].ends_at)
-    if times.volunteer <= now and unlogged and unlogged[0].id == call.id:
+    if times.volunteer <= now and unlogged[0].id == call.id:
         await _ask_holder(sweep, volunteer, run[0], unlogged, slot)
     if times.make_up <= now:
         await recover(sweep, call, slot, f"{volunteer.name} has not logged it")
